@@ -1,0 +1,100 @@
+import Foundation
+
+/// Where the project-local servers are, and throw-away resources on them for one test.
+///
+/// Values come from the environment `Deploy/local-servers env` prints (the test command sets
+/// it); the defaults match that script's ports so a plain `swift test` works after
+/// `Deploy/local-servers start`.
+public enum TestEnvironment {
+    static let env = ProcessInfo.processInfo.environment
+
+    /// Repository root (two levels above this file's folder).
+    public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static var amqpPort: Int { Int(env["RECOUP_LOCAL_AMQP_PORT"] ?? "") ?? 56729 }
+    public static var postgresPort: Int { Int(env["RECOUP_LOCAL_PG_PORT"] ?? "") ?? 54329 }
+
+    /// AMQP URL of the local broker for `vhost`.
+    public static func amqpURL(vhost: String = "recoup") -> String {
+        "amqp://recoup:recoup@127.0.0.1:\(amqpPort)/\(vhost)"
+    }
+
+    /// libpq URI of a database on the local server as the superuser.
+    public static func postgresSuperuserURL(database: String = "postgres") -> String {
+        "postgresql://postgres@127.0.0.1:\(postgresPort)/\(database)"
+    }
+
+    /// libpq URI of a database on the local server as `user` (password = user name locally).
+    public static func postgresURL(database: String, user: String) -> String {
+        "postgresql://\(user):\(user)@127.0.0.1:\(postgresPort)/\(database)"
+    }
+
+    /// A unique, lowercase name for a throw-away resource.
+    public static func uniqueName(_ prefix: String) -> String {
+        let suffix = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        return "\(prefix)_\(suffix)"
+    }
+
+    /// Creates an empty database owned by `recoup_owner` and returns its name.
+    public static func makeDatabase(prefix: String = "t") throws -> String {
+        let name = uniqueName(prefix)
+        try run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", postgresSuperuserURL(),
+                 "-c", "CREATE DATABASE \(name) OWNER recoup_owner"])
+        return name
+    }
+
+    /// Drops a database made by `makeDatabase`, disconnecting whoever still uses it.
+    public static func dropDatabase(_ name: String) throws {
+        try run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", postgresSuperuserURL(),
+                 "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
+    }
+
+    /// Creates an empty vhost the `recoup` user may use fully, and returns its name.
+    public static func makeVhost(prefix: String = "t") throws -> String {
+        let name = uniqueName(prefix)
+        try rabbitmqctl(["add_vhost", name])
+        try rabbitmqctl(["set_permissions", "-p", name, "recoup", ".*", ".*", ".*"])
+        return name
+    }
+
+    /// Deletes a vhost made by `makeVhost`.
+    public static func deleteVhost(_ name: String) throws {
+        try rabbitmqctl(["delete_vhost", name])
+    }
+
+    /// Runs rabbitmqctl against the local node through the project's script.
+    @discardableResult
+    public static func rabbitmqctl(_ arguments: [String]) throws -> String {
+        let script = repositoryRoot.appendingPathComponent("Deploy/local-servers").path
+        return try run([script, "rabbitmqctl", "-q"] + arguments)
+    }
+
+    /// Runs a command, returns its standard output, throws with its stderr on failure.
+    @discardableResult
+    public static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CommandFailed(arguments: arguments, status: process.terminationStatus,
+                                stderr: String(decoding: errData, as: UTF8.self))
+        }
+        return String(decoding: outData, as: UTF8.self)
+    }
+
+    public struct CommandFailed: Error, CustomStringConvertible {
+        public let arguments: [String]
+        public let status: Int32
+        public let stderr: String
+        public var description: String { "\(arguments.joined(separator: " ")) exited \(status): \(stderr)" }
+    }
+}
