@@ -1,0 +1,232 @@
+import Foundation
+import Postgres
+import RecoupCore
+
+/// Records one validated inbound event inside the caller's transaction: the inbox row (the
+/// idempotency key), the state change under CONTRACT.md's version rules, and one audit row.
+///
+/// Rows are locked (`FOR UPDATE`) before they are merged, so several daemons may record events
+/// of the same account or invoice concurrently and still converge.
+public struct EventRecorder: Sendable {
+    public let clock: StoreClock
+
+    public init(clock: StoreClock) {
+        self.clock = clock
+    }
+
+    public func record(_ event: ParsedEvent, queue: String, connection: PostgresConnection) throws -> RecordOutcome {
+        let now = try clock.now(connection)
+        let inserted = try connection.query("""
+            INSERT INTO recoup.inbox (event_id, event_type, queue, outcome, processed_at)
+            VALUES ($1, $2, $3, 'pending', $4)
+            ON CONFLICT (event_id) DO NOTHING
+            RETURNING 1
+            """, [event.envelope.id, event.envelope.type, queue, now])
+        guard inserted.count == 1 else { return .duplicate }
+
+        let change = try apply(event.event, eventID: event.envelope.id, now: now, connection)
+        var detail = change.detail
+        detail["type"] = .string(event.envelope.type)
+        detail["source"] = .string(event.envelope.source)
+        if case .stale(let reason) = change.outcome { detail["reason"] = .string(reason) }
+        try AuditLog.append(
+            kind: "event.\(change.outcome.label)", at: now, accountID: event.accountID,
+            invoiceID: event.invoiceID, eventID: event.envelope.id, rule: change.rule,
+            detail: .object(detail), connection)
+        try connection.execute("UPDATE recoup.inbox SET outcome = $2 WHERE event_id = $1",
+                               [event.envelope.id, change.outcome.label])
+        return change.outcome
+    }
+
+    /// The result of merging one event into the state, and what the audit row says about it.
+    struct Change {
+        var outcome: RecordOutcome
+        var rule: String?
+        var detail: [String: JSONValue] = [:]
+    }
+
+    private func apply(_ event: InboundEvent, eventID: String, now: Date, _ connection: PostgresConnection) throws -> Change {
+        switch event {
+        case .accountUpdated(let account):
+            return try AccountRepository.apply(account, now: now, connection)
+        case .invoiceCreated(let snapshot), .invoiceUpdated(let snapshot):
+            return try InvoiceRepository.apply(
+                invoiceID: snapshot.invoiceID, accountID: snapshot.accountID,
+                change: .snapshot(InvoiceRepository.snapshot(of: snapshot), status: InvoiceRepository.status(of: snapshot),
+                                  version: snapshot.version),
+                now: now, connection)
+        case .invoicePaid(let paid):
+            return try InvoiceRepository.apply(
+                invoiceID: paid.invoiceID, accountID: paid.accountID,
+                change: .paid(at: paid.paidAt, version: paid.version), now: now, connection)
+        case .invoiceVoided(let voided):
+            return try InvoiceRepository.apply(
+                invoiceID: voided.invoiceID, accountID: voided.accountID,
+                change: .voided(version: voided.version), now: now, connection)
+        case .paymentSucceeded(let payment):
+            return try InvoiceRepository.recordPayment(payment, eventID: eventID, now: now, connection)
+        case .paymentFailed(let failure):
+            return try ActivityRepository.recordPaymentFailure(failure, eventID: eventID, now: now, connection)
+        case .disputeOpened(let dispute):
+            return try ActivityRepository.recordDispute(
+                disputeID: dispute.disputeID, invoiceID: dispute.invoiceID, accountID: dispute.accountID,
+                status: .open, reason: dispute.reason, outcome: nil, now: now, connection)
+        case .disputeResolved(let dispute):
+            return try ActivityRepository.recordDispute(
+                disputeID: dispute.disputeID, invoiceID: dispute.invoiceID, accountID: dispute.accountID,
+                status: .resolved, reason: dispute.reason, outcome: dispute.outcome?.rawValue, now: now, connection)
+        case .crmSignal(let signal):
+            return try ActivityRepository.recordSignal(signal, eventID: eventID, now: now, connection)
+        case .promiseRecorded(let promise):
+            return try ActivityRepository.recordPromise(promise, eventID: eventID, now: now, connection)
+        case .planAgreed(let plan):
+            return try ActivityRepository.recordPlan(plan, eventID: eventID, now: now, connection)
+        case .replyReceived(let reply):
+            return try ActivityRepository.recordReply(reply, eventID: eventID, now: now, connection)
+        }
+    }
+}
+
+/// Accounts: replaced whole by a newer `version`.
+enum AccountRepository {
+    /// Creates the placeholder row an event may need before its `account.updated` arrives.
+    static func ensure(_ accountID: String, now: Date, _ connection: PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO recoup.accounts (account_id, created_at, updated_at) VALUES ($1, $2, $2)
+            ON CONFLICT (account_id) DO NOTHING
+            """, [accountID, now])
+    }
+
+    static func apply(_ account: AccountUpdated, now: Date, _ connection: PostgresConnection) throws -> EventRecorder.Change {
+        try ensure(account.accountID, now: now, connection)
+        let stored = try connection.query(
+            "SELECT version FROM recoup.accounts WHERE account_id = $1 FOR UPDATE", [account.accountID])
+            .first?.decodeOptional(Int64.self, at: 0)
+        let detail: [String: JSONValue] = ["version": .int(account.version), "stored_version": stored.map(JSONValue.int) ?? .null]
+        guard VersionRule.applies(account.version, over: stored) else {
+            return .init(outcome: .stale(reason: "version \(account.version) is not newer than stored \(stored ?? 0)"),
+                         rule: "contract.version", detail: detail)
+        }
+        try connection.execute("""
+            UPDATE recoup.accounts SET
+                version = $2, name = $3, first_name = $4, email = $5, phone = $6, timezone = $7, locale = $8,
+                currency = $9, arr_minor = $10, tier_override = $11, owners = $12::jsonb,
+                consent_email = $13, consent_sms = $14, consent_in_app = $15, preferred_channel = $16,
+                tags = $17::text[], updated_at = $18
+            WHERE account_id = $1
+            """, [
+                account.accountID, account.version, account.name, account.contact?.firstName, account.contact?.email,
+                account.contact?.phone, account.timezone, account.locale, account.currency?.code, account.arrMinor,
+                account.tier?.rawValue, JSONValue.object([
+                    "account_manager": account.owners?.accountManager.map(JSONValue.string) ?? .null,
+                    "csm": account.owners?.csm.map(JSONValue.string) ?? .null,
+                    "collector": account.owners?.collector.map(JSONValue.string) ?? .null,
+                ]).serialized,
+                account.consents.email, account.consents.sms, account.consents.inApp, account.preferredChannel,
+                PostgresArrayLiteral.text(account.tags ?? []), now,
+            ])
+        return .init(outcome: .applied, rule: "contract.version", detail: detail)
+    }
+}
+
+/// Invoices: snapshot and status converge separately (see `InvoiceRecord`).
+enum InvoiceRepository {
+    static func snapshot(of event: InvoiceSnapshot) -> InvoiceRecord.Snapshot {
+        InvoiceRecord.Snapshot(
+            number: event.number, currency: event.currency.code, amountDueMinor: event.amountDueMinor,
+            amountPaidMinor: event.amountPaidMinor, issuedAt: event.issuedAt, dueDate: event.dueDate.description,
+            paymentURL: event.paymentURL)
+    }
+
+    static func status(of event: InvoiceSnapshot) -> InvoiceRecord.Status {
+        InvoiceRecord.Status(rawValue: event.status.rawValue) ?? .open
+    }
+
+    /// Ensures the invoice row (and its account's) exists, then locks and loads it.
+    static func load(invoiceID: String, accountID: String, now: Date, _ connection: PostgresConnection) throws -> InvoiceRecord {
+        try AccountRepository.ensure(accountID, now: now, connection)
+        try connection.execute("""
+            INSERT INTO recoup.invoices (invoice_id, account_id, created_at, updated_at) VALUES ($1, $2, $3, $3)
+            ON CONFLICT (invoice_id) DO NOTHING
+            """, [invoiceID, accountID, now])
+        let row = try connection.query("""
+            SELECT account_id, snapshot_version, number, currency, amount_due_minor, amount_paid_minor, issued_at,
+                   to_char(due_date, 'YYYY-MM-DD'), payment_url, status, status_version, last_paid_at, last_paid_version
+              FROM recoup.invoices WHERE invoice_id = $1 FOR UPDATE
+            """, [invoiceID]).first!
+        var record = InvoiceRecord(invoiceID: invoiceID, accountID: try row.decode(String.self, at: 0))
+        record.snapshotVersion = try row.decodeOptional(Int64.self, at: 1)
+        if record.snapshotVersion != nil {
+            record.snapshot = InvoiceRecord.Snapshot(
+                number: try row.decode(String.self, at: 2), currency: try row.decode(String.self, at: 3),
+                amountDueMinor: try row.decode(Int64.self, at: 4), amountPaidMinor: try row.decode(Int64.self, at: 5),
+                issuedAt: try row.decodeOptional(Date.self, at: 6), dueDate: try row.decode(String.self, at: 7),
+                paymentURL: try row.decodeOptional(String.self, at: 8))
+        }
+        record.status = try row.decodeOptional(String.self, at: 9).flatMap(InvoiceRecord.Status.init(rawValue:))
+        record.statusVersion = try row.decodeOptional(Int64.self, at: 10)
+        record.lastPaidAt = try row.decodeOptional(Date.self, at: 11)
+        record.lastPaidVersion = try row.decodeOptional(Int64.self, at: 12)
+        return record
+    }
+
+    static func save(_ record: InvoiceRecord, now: Date, _ connection: PostgresConnection) throws {
+        let snapshot = record.snapshot
+        try connection.execute("""
+            UPDATE recoup.invoices SET
+                snapshot_version = $2, number = $3, currency = $4, amount_due_minor = $5,
+                amount_paid_minor = coalesce($6, 0), issued_at = $7, due_date = $8::date, payment_url = $9,
+                status = $10, status_version = $11, paid_at = $12, last_paid_at = $13, last_paid_version = $14,
+                updated_at = $15
+            WHERE invoice_id = $1
+            """, [
+                record.invoiceID, record.snapshotVersion, snapshot?.number, snapshot?.currency, snapshot?.amountDueMinor,
+                snapshot?.amountPaidMinor, snapshot?.issuedAt, snapshot?.dueDate, snapshot?.paymentURL,
+                record.status?.rawValue, record.statusVersion, record.paidAt, record.lastPaidAt, record.lastPaidVersion, now,
+            ])
+    }
+
+    static func apply(invoiceID: String, accountID: String, change: InvoiceRecord.Change, now: Date,
+                      _ connection: PostgresConnection) throws -> EventRecorder.Change {
+        var record = try load(invoiceID: invoiceID, accountID: accountID, now: now, connection)
+        let before = (snapshot: record.snapshotVersion, status: record.statusVersion)
+        let applied = record.apply(change)
+        var detail: [String: JSONValue] = [
+            "version": .int(change.version),
+            "stored_snapshot_version": before.snapshot.map(JSONValue.int) ?? .null,
+            "stored_status_version": before.status.map(JSONValue.int) ?? .null,
+            "applied": .array([(InvoiceRecord.Applied.snapshot, "snapshot"), (.status, "status"), (.paymentTime, "payment_time")]
+                .filter { applied.contains($0.0) }.map { JSONValue.string($0.1) }),
+        ]
+        if let status = record.status { detail["status"] = .string(status.rawValue) }
+        guard !applied.isEmpty else {
+            return .init(outcome: .stale(reason: "version \(change.version) is not newer than stored"),
+                         rule: "contract.version", detail: detail)
+        }
+        try save(record, now: now, connection)
+        let outcome: RecordOutcome = applied == InvoiceRecord.Applied.all(for: change) ? .applied : .partiallyApplied
+        return .init(outcome: outcome, rule: "contract.version", detail: detail)
+    }
+
+    /// Payments add up by `payment_id`, whatever order they arrive in.
+    static func recordPayment(_ payment: PaymentSucceeded, eventID: String, now: Date,
+                              _ connection: PostgresConnection) throws -> EventRecorder.Change {
+        _ = try load(invoiceID: payment.invoiceID, accountID: payment.accountID, now: now, connection)
+        let inserted = try connection.execute("""
+            INSERT INTO recoup.payments (payment_id, invoice_id, account_id, amount_minor, currency, succeeded_at, event_id, recorded_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            ON CONFLICT (payment_id) DO NOTHING
+            """, [payment.paymentID, payment.invoiceID, payment.accountID, payment.amountMinor, payment.currency.code,
+                  payment.succeededAt, eventID, now])
+        let detail: [String: JSONValue] = ["payment_id": .string(payment.paymentID), "amount_minor": .int(payment.amountMinor),
+                                            "currency": .string(payment.currency.code)]
+        guard inserted == 1 else {
+            return .init(outcome: .stale(reason: "payment \(payment.paymentID) already recorded"), rule: "contract.idempotency", detail: detail)
+        }
+        try connection.execute("""
+            UPDATE recoup.invoices SET payments_received_minor = payments_received_minor + $2, updated_at = $3
+            WHERE invoice_id = $1
+            """, [payment.invoiceID, payment.amountMinor, now])
+        return .init(outcome: .applied, detail: detail)
+    }
+}
