@@ -12,4 +12,14 @@
 #include <amqp_tcp_socket.h>
 #include <amqp_ssl_socket.h>
 #endif
+
+// amqp_login_with_properties is variadic (the SASL arguments), which Swift cannot call.
+// This fixes the method to PLAIN with a user name and password.
+static inline amqp_rpc_reply_t recoup_amqp_login_plain(amqp_connection_state_t state, const char *vhost,
+                                                       int channel_max, int frame_max, int heartbeat,
+                                                       const amqp_table_t *properties,
+                                                       const char *user, const char *password) {
+    return amqp_login_with_properties(state, vhost, channel_max, frame_max, heartbeat, properties,
+                                      AMQP_SASL_METHOD_PLAIN, user, password);
+}
 #endif
