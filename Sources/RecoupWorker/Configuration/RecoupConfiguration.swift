@@ -1,0 +1,216 @@
+import Foundation
+import Logging
+
+/// Everything `recoupd` and `recoupctl` read at start, from `Config/recoupd.yaml` (or the
+/// file named by `--config` / `RECOUP_CONFIG`), with environment overrides for URLs and secrets.
+///
+/// Configuration keys (name, type, default):
+/// - `environment` (development | production, default production)
+/// - `clock` (system | controlled, default system; controlled is refused in production)
+/// - `amqp.url` (string, required; env `RECOUP_AMQP_URL`), `amqp.heartbeat_seconds` (int, 10),
+///   `amqp.prefetch` (int, 100), `amqp.ca_certificate` (path, none)
+/// - `postgres.url` (string, required; env `RECOUP_POSTGRES_URL`), `postgres.admin_url` (string,
+///   none; env `RECOUP_POSTGRES_ADMIN_URL`; used by migrations), `postgres.app_role` (string,
+///   recoup_app), `postgres.pool_size` (int, 4), `postgres.migrate_on_start` (bool, true)
+/// - `processing.lanes` (int, 8), `processing.transient_attempts` (int, 5),
+///   `processing.transient_delivery_limit` (int, 5)
+/// - `shutdown.grace_seconds` (int, 20)
+/// - `logging.level` (trace … critical, info)
+///
+/// Secrets: `RECOUP_AMQP_PASSWORD` / `RECOUP_POSTGRES_PASSWORD` (or files `amqp-password` /
+/// `postgres-password` in `$CREDENTIALS_DIRECTORY`, as systemd's LoadCredential provides)
+/// replace the password in the corresponding URL.
+public struct RecoupConfiguration: Sendable {
+    public enum Environment: String, Sendable, CaseIterable { case development, production }
+    public enum ClockMode: String, Sendable, CaseIterable { case system, controlled }
+    public enum LogLevel: String, Sendable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+        public var level: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
+    }
+
+    public struct AMQPSettings: Sendable {
+        public var url: String
+        public var heartbeatSeconds: Int
+        public var prefetch: Int
+        public var caCertificatePath: String?
+    }
+
+    public struct PostgresSettings: Sendable {
+        public var url: String
+        public var adminURL: String?
+        public var appRole: String
+        public var poolSize: Int
+        public var migrateOnStart: Bool
+    }
+
+    public struct ProcessingSettings: Sendable {
+        /// Concurrent lanes per queue; events of one account always share a lane.
+        public var lanes: Int
+        /// In-process attempts of one delivery on a transient database failure.
+        public var transientAttempts: Int
+        /// Deliveries of one message (broker redeliveries) that failed transiently before it is
+        /// dead-lettered as `transient_exhausted`.
+        public var transientDeliveryLimit: Int
+    }
+
+    public var file: String
+    public var environment: Environment
+    public var clock: ClockMode
+    public var amqp: AMQPSettings
+    public var postgres: PostgresSettings
+    public var processing: ProcessingSettings
+    public var shutdownGraceSeconds: Int
+    public var logLevel: LogLevel
+
+    /// Where the configuration file is looked for when none is named.
+    public static let defaultPaths = ["Config/recoupd.yaml", "/etc/recoup/recoupd.yaml"]
+
+    /// Loads, applies environment overrides, and validates. Errors name the file and line.
+    public static func load(
+        path explicitPath: String? = nil,
+        environment env: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> RecoupConfiguration {
+        let path: String
+        if let explicit = explicitPath ?? env["RECOUP_CONFIG"] {
+            path = explicit
+        } else if let found = defaultPaths.first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            path = found
+        } else {
+            throw ConfigError(file: defaultPaths[0], line: nil,
+                              message: "no configuration file found (looked at \(defaultPaths.joined(separator: ", "))); name one with --config or RECOUP_CONFIG")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, line: nil, message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, line: nil, message: "the file is not UTF-8 text")
+        }
+        return try parse(text, file: path, environment: env)
+    }
+
+    /// Parses configuration text; `file` only names it in errors.
+    public static func parse(_ text: String, file: String, environment env: [String: String] = [:]) throws -> RecoupConfiguration {
+        var root = try ConfigNode.parse(file: file, text: text)
+        let environment = try root.choice("environment", default: Environment.production)
+        let clock = try root.choice("clock", default: ClockMode.system)
+        if clock == .controlled && environment != .development {
+            throw root.error("clock: controlled is only allowed with environment: development")
+        }
+
+        var amqpNode = try root.section("amqp")
+        let amqpFileURL = try amqpNode?.string("url")
+        let amqpURL = env["RECOUP_AMQP_URL"] ?? amqpFileURL
+        let amqp = AMQPSettings(
+            url: try applySecret(to: amqpURL, name: "amqp.url", secret: secret("amqp-password", "RECOUP_AMQP_PASSWORD", env), root: root),
+            heartbeatSeconds: try amqpNode?.int("heartbeat_seconds", default: 10, in: 0...300) ?? 10,
+            prefetch: try amqpNode?.int("prefetch", default: 100, in: 1...65535) ?? 100,
+            caCertificatePath: try amqpNode?.string("ca_certificate"))
+        try amqpNode?.rejectUnknownKeys()
+
+        var pgNode = try root.section("postgres")
+        let pgSecret = secret("postgres-password", "RECOUP_POSTGRES_PASSWORD", env)
+        let pgFileURL = try pgNode?.string("url")
+        let pgFileAdminURL = try pgNode?.string("admin_url")
+        let pgURL = env["RECOUP_POSTGRES_URL"] ?? pgFileURL
+        let adminURL = env["RECOUP_POSTGRES_ADMIN_URL"] ?? pgFileAdminURL
+        let postgres = PostgresSettings(
+            url: try applySecret(to: pgURL, name: "postgres.url", secret: pgSecret, root: root),
+            adminURL: adminURL.map { postgresURL($0, password: secret("postgres-admin-password", "RECOUP_POSTGRES_ADMIN_PASSWORD", env)) },
+            appRole: try pgNode?.string("app_role", default: "recoup_app") ?? "recoup_app",
+            poolSize: try pgNode?.int("pool_size", default: 4, in: 1...200) ?? 4,
+            migrateOnStart: try pgNode?.bool("migrate_on_start", default: true) ?? true)
+        try pgNode?.rejectUnknownKeys()
+
+        var processingNode = try root.section("processing")
+        let processing = ProcessingSettings(
+            lanes: try processingNode?.int("lanes", default: 8, in: 1...256) ?? 8,
+            transientAttempts: try processingNode?.int("transient_attempts", default: 5, in: 1...100) ?? 5,
+            transientDeliveryLimit: try processingNode?.int("transient_delivery_limit", default: 5, in: 1...1000) ?? 5)
+        try processingNode?.rejectUnknownKeys()
+
+        var shutdownNode = try root.section("shutdown")
+        let grace = try shutdownNode?.int("grace_seconds", default: 20, in: 1...3600) ?? 20
+        try shutdownNode?.rejectUnknownKeys()
+
+        var loggingNode = try root.section("logging")
+        let level = try loggingNode?.choice("level", default: LogLevel.info) ?? .info
+        try loggingNode?.rejectUnknownKeys()
+
+        try root.rejectUnknownKeys()
+        return RecoupConfiguration(
+            file: file, environment: environment, clock: clock, amqp: amqp, postgres: postgres,
+            processing: processing, shutdownGraceSeconds: grace, logLevel: level)
+    }
+
+    /// The secret from `$CREDENTIALS_DIRECTORY/<file>` or else the environment variable.
+    static func secret(_ file: String, _ variable: String, _ env: [String: String]) -> String? {
+        if let directory = env["CREDENTIALS_DIRECTORY"],
+           let data = FileManager.default.contents(atPath: "\(directory)/\(file)"),
+           let text = String(data: data, encoding: .utf8) {
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return env[variable]
+    }
+
+    private static func applySecret(to url: String?, name: String, secret: String?, root: ConfigNode) throws(ConfigError) -> String {
+        guard let url, !url.isEmpty else {
+            throw root.error("\(name) is required (or set \(name == "amqp.url" ? "RECOUP_AMQP_URL" : "RECOUP_POSTGRES_URL"))")
+        }
+        guard let secret else { return url }
+        return name == "amqp.url" ? amqpURL(url, password: secret) : postgresURL(url, password: secret)
+    }
+
+    /// Replaces the password of an `amqp://user:pass@host` URL.
+    static func amqpURL(_ url: String, password: String) -> String {
+        guard var components = URLComponents(string: url) else { return url }
+        components.password = password
+        return components.string ?? url
+    }
+
+    /// Adds (or replaces) the password of a libpq URI; key=value conninfo strings get `password=`.
+    static func postgresURL(_ url: String, password: String?) -> String {
+        guard let password else { return url }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"), var components = URLComponents(string: url) {
+            components.password = password
+            return components.string ?? url
+        }
+        let escaped = password.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+        return url + " password='\(escaped)'"
+    }
+}
+
+extension RecoupConfiguration {
+    /// The effective settings as `recoupctl config check` prints them: passwords masked.
+    public var summary: String {
+        """
+        configuration \(file): OK
+          environment: \(environment.rawValue)
+          clock: \(clock.rawValue)
+          amqp.url: \(Self.maskPassword(amqp.url))
+          amqp.heartbeat_seconds: \(amqp.heartbeatSeconds)
+          amqp.prefetch: \(amqp.prefetch)
+          postgres.url: \(Self.maskPassword(postgres.url))
+          postgres.admin_url: \(postgres.adminURL.map(Self.maskPassword) ?? "(none)")
+          postgres.app_role: \(postgres.appRole)
+          postgres.pool_size: \(postgres.poolSize)
+          postgres.migrate_on_start: \(postgres.migrateOnStart)
+          processing.lanes: \(processing.lanes)
+          processing.transient_attempts: \(processing.transientAttempts)
+          processing.transient_delivery_limit: \(processing.transientDeliveryLimit)
+          shutdown.grace_seconds: \(shutdownGraceSeconds)
+          logging.level: \(logLevel.rawValue)
+        """
+    }
+
+    /// `scheme://user:secret@host` → `scheme://user:***@host`; conninfo `password=…` likewise.
+    static func maskPassword(_ url: String) -> String {
+        if var components = URLComponents(string: url), components.scheme != nil, components.password != nil {
+            components.password = "***"
+            return components.string ?? "***"
+        }
+        guard let range = url.range(of: "password=") else { return url }
+        let tail = url[range.upperBound...]
+        let end = tail.hasPrefix("'") ? tail.dropFirst().firstIndex(of: "'").map { url.index(after: $0) } : tail.firstIndex(of: " ")
+        return url[..<range.upperBound] + "***" + (end.map { String(url[$0...]) } ?? "")
+    }
+}

@@ -1,0 +1,102 @@
+import Logging
+import Postgres
+import RecoupCore
+import RecoupStore
+
+/// Turns one inbound delivery into a decision for the broker: processed (ack), dead-letter
+/// (with a reason), retry later (requeue), or abandon (leave it unacked for redelivery).
+///
+/// Bad input is dead-lettered at once. A database that is down is waited for without blaming
+/// the message; a message whose transaction keeps failing is dead-lettered as
+/// `transient_exhausted` after a bounded number of deliveries.
+public struct EventProcessor: Sendable {
+    public enum Disposition: Sendable, Equatable {
+        case processed(RecordOutcome)
+        case deadLetter(DeadLetterClass, reason: String)
+        case retryLater(reason: String)
+        case abandon
+    }
+
+    let pool: PostgresPool
+    let recorder: EventRecorder
+    let settings: RecoupConfiguration.ProcessingSettings
+    let logger: Logger
+
+    public init(pool: PostgresPool, recorder: EventRecorder, settings: RecoupConfiguration.ProcessingSettings, logger: Logger) {
+        self.pool = pool
+        self.recorder = recorder
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Validates nothing itself: `parsed` is the parser's verdict on the body.
+    public func process(
+        _ parsed: Result<ParsedEvent, EventRejection>,
+        queue: RecoupTopology.InboundQueue,
+        deliveryCount: Int
+    ) async -> Disposition {
+        let event: ParsedEvent
+        switch parsed {
+        case .failure(let rejection):
+            return .deadLetter(rejection.errorClass, reason: rejection.reason)
+        case .success(let parsedEvent):
+            event = parsedEvent
+        }
+
+        var unavailableSince: ContinuousClock.Instant?
+        var backoff = Duration.milliseconds(100)
+        while true {
+            do {
+                let recorder = self.recorder
+                let outcome = try await pool.transaction(maxAttempts: settings.transientAttempts) { connection in
+                    try recorder.record(event, queue: queue.name, connection: connection)
+                }
+                if let since = unavailableSince {
+                    logger.notice("database reachable again", metadata: ["waited_ms": "\((ContinuousClock.now - since).milliseconds)"])
+                }
+                return .processed(outcome)
+            } catch let error as PostgresError where error.kind == .connection || error.kind == .closed {
+                // The database is unreachable: not the message's fault. Wait for it, without
+                // counting deliveries, until it is back or we are told to stop.
+                if unavailableSince == nil {
+                    unavailableSince = .now
+                    logger.warning("database unavailable; holding the delivery", metadata: [
+                        "event_id": "\(event.envelope.id)", "error": "\(error.kind)", "sqlstate": "\(error.sqlState ?? "-")",
+                    ])
+                }
+                do { try await Task.sleep(for: backoff) } catch { return .abandon }
+                backoff = min(backoff * 2, .seconds(5))
+            } catch let error as PostgresError where error.kind == .server && Self.isDataRejection(error.sqlState) {
+                return .deadLetter(.semantic, reason: "the database refused the event (SQLSTATE \(error.sqlState ?? "?")) for \(event.envelope.type) \(event.envelope.id)")
+            } catch {
+                let summary = Self.summary(of: error)
+                if deliveryCount >= settings.transientDeliveryLimit {
+                    return .deadLetter(.transientExhausted, reason: "processing failed on \(deliveryCount) deliveries; last error: \(summary)")
+                }
+                return .retryLater(reason: summary)
+            }
+        }
+    }
+
+    /// SQLSTATE classes 22 (data exception) and 23 (integrity violation) mean this event's
+    /// values cannot be stored: retrying will not help, so it is bad input.
+    static func isDataRejection(_ sqlState: String?) -> Bool {
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23")
+    }
+
+    /// An error in a form safe to log and to put in a header: kind and SQLSTATE, no values.
+    static func summary(of error: any Error) -> String {
+        if let error = error as? PostgresError {
+            return "database \(error.kind) error, SQLSTATE \(error.sqlState ?? "none")"
+        }
+        return String(describing: type(of: error))
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,143 @@
+import AMQP
+import Foundation
+import Logging
+import RecoupCore
+import ServiceLifecycle
+
+/// Consumes one inbound queue: parses each delivery, routes it to a lane by account (so one
+/// account's events are handled in order), processes it, and acks only after the commit.
+///
+/// Graceful shutdown: stop taking deliveries (basic.cancel), finish what the lanes hold, send
+/// the acks, close. Prefetched deliveries never started are requeued by the broker.
+public final class QueueConsumerService: Service {
+    let queue: RecoupTopology.InboundQueue
+    let consumer: AMQPConsumer
+    let deadLetters: AMQPPublisher
+    let processor: EventProcessor
+    let lanes: Int
+    let counters: Counters
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    public init(
+        queue: RecoupTopology.InboundQueue,
+        consumer: AMQPConsumer,
+        deadLetters: AMQPPublisher,
+        processor: EventProcessor,
+        lanes: Int,
+        counters: Counters,
+        now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger
+    ) {
+        self.queue = queue
+        self.consumer = consumer
+        self.deadLetters = deadLetters
+        self.processor = processor
+        self.lanes = max(1, lanes)
+        self.counters = counters
+        self.now = now
+        var logger = logger
+        logger[metadataKey: "queue"] = "\(queue.name)"
+        self.logger = logger
+    }
+
+    /// A delivery with the parser's verdict, queued for one lane.
+    struct Work: Sendable {
+        let delivery: AMQPDelivery
+        let parsed: Result<ParsedEvent, EventRejection>
+    }
+
+    public func run() async throws {
+        let streams = (0..<lanes).map { _ in AsyncStream<Work>.makeStream() }
+        try await withThrowingTaskGroup(of: Void.self) { watcher in
+            watcher.addTask { [consumer, logger] in
+                // Structured stand-in for an on-shutdown callback: wait for the signal, then
+                // ask the broker to stop sending. The delivery loop below then ends by itself.
+                do { try await gracefulShutdown() } catch { return }
+                logger.info("graceful shutdown: no longer taking deliveries")
+                await consumer.stopConsuming()
+            }
+            await withTaskGroup(of: Void.self) { laneGroup in
+                for (stream, _) in streams {
+                    laneGroup.addTask { [self] in
+                        for await work in stream { await self.handle(work) }
+                    }
+                }
+                for await delivery in consumer.deliveries {
+                    let parsed = EventParser.parse(delivery.body)
+                    let lane: Int
+                    switch parsed {
+                    case .success(let event): lane = Self.lane(for: event.accountID, lanes: lanes)
+                    case .failure: lane = Int(delivery.deliveryTag % UInt64(lanes))
+                    }
+                    streams[lane].continuation.yield(Work(delivery: delivery, parsed: parsed))
+                }
+                // No more deliveries: let each lane finish what it holds.
+                for (_, continuation) in streams { continuation.finish() }
+            }
+            watcher.cancelAll()
+        }
+        await consumer.close()
+        logger.info("consumer stopped")
+    }
+
+    func handle(_ work: Work) async {
+        let delivery = work.delivery
+        let deliveryCount = DeadLetter.deliveryCount(of: delivery)
+        let disposition = await processor.process(work.parsed, queue: queue, deliveryCount: deliveryCount)
+        let type = (try? work.parsed.get())?.envelope.type ?? "unparsed"
+        switch disposition {
+        case .processed(let outcome):
+            consumer.ack(delivery)
+            counters.increment("recoup_events_total", ["type": type, "outcome": outcome.label])
+            logger.debug("event processed", metadata: ["event_id": "\((try? work.parsed.get())?.envelope.id ?? "-")", "type": "\(type)", "outcome": "\(outcome.label)"])
+        case .deadLetter(let errorClass, let reason):
+            await deadLetter(delivery, errorClass: errorClass, reason: reason, type: type)
+        case .retryLater(let reason):
+            counters.increment("recoup_events_total", ["type": type, "outcome": "retry"])
+            logger.warning("processing failed; requeueing", metadata: [
+                "delivery_count": "\(deliveryCount)", "reason": "\(reason)", "type": "\(type)",
+            ])
+            try? await Task.sleep(for: .milliseconds(200))
+            consumer.nack(delivery, requeue: true)
+        case .abandon:
+            logger.info("delivery left unacknowledged for redelivery", metadata: ["type": "\(type)"])
+        }
+    }
+
+    func deadLetter(_ delivery: AMQPDelivery, errorClass: DeadLetterClass, reason: String, type: String) async {
+        let message = DeadLetter.message(for: delivery, from: queue, errorClass: errorClass, reason: reason, at: now())
+        var backoff = Duration.milliseconds(100)
+        while true {
+            do {
+                try await deadLetters.publish([message])
+                consumer.ack(delivery)
+                counters.increment("recoup_dead_letters_total", ["queue": queue.name, "class": errorClass.rawValue])
+                counters.increment("recoup_events_total", ["type": type, "outcome": "dead_lettered"])
+                // The reason names fields and JSON types, never values: safe to log.
+                logger.warning("event dead-lettered", metadata: [
+                    "class": "\(errorClass.rawValue)", "reason": "\(DeadLetter.oneLine(reason))",
+                    "routing_key": "\(delivery.routingKey)", "message_id": "\(delivery.properties.messageID ?? "-")",
+                ])
+                return
+            } catch {
+                logger.error("dead-letter publish failed; will retry", metadata: ["error": "\(error)"])
+                do { try await Task.sleep(for: backoff) } catch {
+                    // Shutting down: leave it unacknowledged; the broker redelivers it later.
+                    return
+                }
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Stable lane for an account (FNV-1a, the same in every process and run).
+    static func lane(for accountID: String, lanes: Int) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in accountID.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return Int(hash % UInt64(lanes))
+    }
+}

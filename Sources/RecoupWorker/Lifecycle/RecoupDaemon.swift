@@ -1,0 +1,104 @@
+import AMQP
+import Foundation
+import Logging
+import Postgres
+import RecoupStore
+import ServiceLifecycle
+
+/// `recoupd`: migrates if asked, then runs one consumer per inbound queue in one ServiceGroup
+/// until SIGTERM/SIGINT, shutting down gracefully within the configured bound.
+public enum RecoupDaemon {
+    public static func run(configuration: RecoupConfiguration, logger: Logger) async throws {
+        let amqpConfiguration = try configuration.amqpConfiguration(connectionName: "recoupd")
+        let postgresConfiguration = configuration.postgresConfiguration(applicationName: "recoupd")
+
+        if configuration.postgres.migrateOnStart {
+            try await migrate(configuration: configuration, logger: logger)
+        }
+        let pool = PostgresPool(configuration: postgresConfiguration, logger: logger)
+        try await requireCurrentSchema(pool: pool)
+
+        let counters = Counters()
+        let recorder = EventRecorder(clock: configuration.clock == .controlled ? .controlled : .system)
+        let processor = EventProcessor(pool: pool, recorder: recorder, settings: configuration.processing, logger: logger)
+        let deadLetters = AMQPPublisher(configuration: amqpConfiguration, topology: RecoupTopology.topology, logger: logger)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: ClosingService(description: "postgres-pool") { await pool.close() }, serviceName: "postgres-pool"),
+            .init(service: ClosingService(description: "dead-letter-publisher") { await deadLetters.close() }, serviceName: "dead-letter-publisher"),
+        ]
+        for queue in RecoupTopology.inboundQueues {
+            let consumer = AMQPConsumer(
+                configuration: amqpConfiguration, queue: queue.name,
+                prefetch: UInt16(configuration.amqp.prefetch), topology: RecoupTopology.topology, logger: logger)
+            let service = QueueConsumerService(
+                queue: queue, consumer: consumer, deadLetters: deadLetters, processor: processor,
+                lanes: configuration.processing.lanes, counters: counters, logger: logger)
+            services.append(.init(service: service, serviceName: "consumer \(queue.name)"))
+        }
+
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGraceSeconds)
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+
+        logger.info("recoupd started", metadata: [
+            "environment": "\(configuration.environment.rawValue)", "clock": "\(configuration.clock.rawValue)",
+            "queues": "\(RecoupTopology.inboundQueues.map(\.name).joined(separator: ","))",
+            "lanes": "\(configuration.processing.lanes)", "prefetch": "\(configuration.amqp.prefetch)",
+        ])
+        try await ServiceGroup(configuration: groupConfiguration).run()
+        logger.info("recoupd stopped", metadata: ["counters": .dictionary(
+            Dictionary(uniqueKeysWithValues: counters.snapshot.map { ($0.key, .stringConvertible($0.value)) }))])
+    }
+
+    /// Applies pending migrations with the admin URL (the schema owner).
+    public static func migrate(configuration: RecoupConfiguration, logger: Logger) async throws {
+        guard let adminURL = configuration.postgres.adminURL else {
+            throw ConfigError(file: configuration.file, line: nil,
+                              message: "postgres.admin_url (or RECOUP_POSTGRES_ADMIN_URL) is needed to migrate")
+        }
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(url: adminURL, poolSize: 1, applicationName: "recoup-migrate"),
+            logger: logger)
+        let report: Migrator.Report
+        do {
+            report = try await Migrator(logger: logger).migrate(pool: pool, appRole: configuration.postgres.appRole)
+        } catch {
+            await pool.close()
+            throw error
+        }
+        await pool.close()
+        logger.info("schema is current", metadata: [
+            "version": "\(report.currentVersion)", "applied": "\(report.appliedVersions)",
+        ])
+    }
+
+    static func requireCurrentSchema(pool: PostgresPool) async throws {
+        let version = try await Migrator.currentVersion(pool: pool)
+        guard version == Migration.latestVersion else {
+            throw SchemaNotCurrent(database: version, build: Migration.latestVersion)
+        }
+    }
+
+    struct SchemaNotCurrent: Error, CustomStringConvertible {
+        let database: Int
+        let build: Int
+        var description: String {
+            "database schema is at version \(database), this build needs \(build): run `recoupctl migrate` (or enable postgres.migrate_on_start)"
+        }
+    }
+}
+
+extension RecoupConfiguration {
+    func amqpConfiguration(connectionName: String) throws -> AMQPConfiguration {
+        var configuration = AMQPConfiguration(url: try AMQPURL.parse(amqp.url), connectionName: connectionName)
+        configuration.heartbeatSeconds = amqp.heartbeatSeconds
+        configuration.caCertificatePath = amqp.caCertificatePath
+        return configuration
+    }
+
+    func postgresConfiguration(applicationName: String) -> PostgresConfiguration {
+        PostgresConfiguration(url: postgres.url, poolSize: postgres.poolSize, applicationName: applicationName)
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RecoupWorker
+
+/// The operator CLI: schema, configuration, the controlled clock, and a sample scenario.
+@main
+struct RecoupCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recoupctl",
+        abstract: "Operate Recoup: migrate the schema, check configuration, drive the test clock, publish a sample.",
+        subcommands: [Migrate.self, Config.self, Clock.self, PublishSample.self])
+}
+
+/// `--config PATH`, shared by every subcommand.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: $RECOUP_CONFIG, Config/recoupd.yaml, /etc/recoup/recoupd.yaml).")
+    var config: String?
+
+    func load() throws -> RecoupConfiguration {
+        do {
+            return try RecoupConfiguration.load(path: config)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+func makeLogger(_ configuration: RecoupConfiguration) -> Logger {
+    LoggingSystem.bootstrapJSON(level: .warning)
+    return Logger(label: "recoupctl")
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply pending schema migrations (safe to run from several hosts at once).")
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let configuration = try options.load()
+        try await RecoupDaemon.migrate(configuration: configuration, logger: makeLogger(configuration))
+        print("schema is current")
+    }
+}
+
+struct Config: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Configuration commands.", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate the configuration file and environment overrides; print the effective settings without secrets.")
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            let configuration = try options.load()
+            print(configuration.summary)
+        }
+    }
+}
+
+struct Clock: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Drive the controlled clock (configuration `clock: controlled`, development only).",
+        subcommands: [Show.self, Set.self, Advance.self])
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the controlled clock's time.")
+        @OptionGroup var options: ConfigOption
+        func run() async throws {
+            let configuration = try options.load()
+            let time = try await ControlledClockCommands.show(configuration: configuration, logger: makeLogger(configuration))
+            print(time.map { $0.formatted(.iso8601) } ?? "not set (follows wall time)")
+        }
+    }
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set the controlled clock, e.g. 2026-12-01T09:00:00Z.")
+        @OptionGroup var options: ConfigOption
+        @Argument(help: "An RFC 3339 timestamp.") var timestamp: String
+        func run() async throws {
+            let configuration = try options.load()
+            let time = try await ControlledClockCommands.set(timestamp, configuration: configuration, logger: makeLogger(configuration))
+            print(time.formatted(.iso8601))
+        }
+    }
+
+    struct Advance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Move the controlled clock forward, e.g. 7d, 36h, 1d12h.")
+        @OptionGroup var options: ConfigOption
+        @Argument(help: "A duration made of d, h, m, s parts.") var duration: String
+        func run() async throws {
+            let configuration = try options.load()
+            let time = try await ControlledClockCommands.advance(duration, configuration: configuration, logger: makeLogger(configuration))
+            print(time.formatted(.iso8601))
+        }
+    }
+}
+
+struct PublishSample: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish-sample",
+        abstract: "Publish a small realistic scenario to billing.events so you can watch recoupd work.")
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let configuration = try options.load()
+        let published = try await SampleScenario.publish(configuration: configuration, logger: makeLogger(configuration))
+        for event in published {
+            print("published \(event.type) \(event.id)")
+        }
+        print("""
+
+            \(published.count) events published. See what recoupd made of them:
+              Deploy/dev psql -c "SELECT kind, event_id, detail FROM recoup.audit_log ORDER BY audit_id DESC LIMIT 20"
+            """)
+    }
+}
