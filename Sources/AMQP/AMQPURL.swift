@@ -2,7 +2,7 @@ import Foundation
 
 /// Where a broker is and how to log in: parsed from `amqp://user:pass@host:port/vhost` or
 /// `amqps://…` (TLS). Its description never shows the password.
-public struct AMQPURL: Sendable, Equatable, CustomStringConvertible {
+public struct AMQPURL: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     public var host: String
     public var port: Int
     public var user: String
@@ -59,10 +59,12 @@ public struct AMQPURL: Sendable, Equatable, CustomStringConvertible {
         let encodedVhost = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? vhost
         return "\(tls ? "amqps" : "amqp")://\(user):***@\(host):\(port)/\(encodedVhost)"
     }
+
+    public var debugDescription: String { description }
 }
 
 /// How to connect: the broker, heartbeats, TLS material and reconnect pacing.
-public struct AMQPConfiguration: Sendable {
+public struct AMQPConfiguration: Sendable, CustomStringConvertible {
     public var url: AMQPURL
     /// Heartbeat interval offered to the broker; 0 disables (not recommended).
     public var heartbeatSeconds: Int = 10
@@ -82,4 +84,6 @@ public struct AMQPConfiguration: Sendable {
         self.url = url
         self.connectionName = connectionName
     }
+
+    public var description: String { "AMQPConfiguration(\(url), name: \(connectionName))" }
 }

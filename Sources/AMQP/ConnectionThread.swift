@@ -251,7 +251,7 @@ final class ConnectionThread: Sendable {
                 guard let session, jobGeneration == generation else { return }
                 do { try session.reject(tag, requeue: requeue) } catch { disconnect(error) }
             case .publish(let batch, let messages):
-                if session == nil { wantConnection = true; connect() }
+                if session == nil { connect() }
                 guard let session else {
                     owner.settle(batch: batch, error: AMQPError.notConnected)
                     return
@@ -265,7 +265,7 @@ final class ConnectionThread: Sendable {
                     disconnect(error)
                 }
             case .perform(let body):
-                if session == nil { wantConnection = true; connect() }
+                if session == nil { connect() }
                 if let error = body(session, generation) as? AMQPError {
                     switch error {
                     case .closedByBroker, .library: disconnect(error)
