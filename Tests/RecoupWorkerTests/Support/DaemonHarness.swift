@@ -67,6 +67,9 @@ final class DaemonHarness: Sendable {
         let process = Process()
         process.executableURL = Self.binDirectory.appendingPathComponent("recoupd")
         process.arguments = ["--config", configPath]
+        // The test command exports RECOUP_* URLs for the shared local vhost and database; this
+        // daemon must use only its own config file, so environment overrides are dropped.
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RECOUP_") }
         let run = runs.withLock { $0 += 1; return $0 }
         let log = directory.appendingPathComponent("recoupd-\(run).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
