@@ -27,7 +27,7 @@ final class DaemonHarness: Sendable {
         return TestEnvironment.repositoryRoot.appendingPathComponent(".build/debug")
     }
 
-    init(name: String, extraConfig: String = "") async throws {
+    init(name: String, clock: String = "system", extraConfig: String = "") async throws {
         vhost = try TestEnvironment.makeVhost(prefix: name)
         database = try TestEnvironment.makeDatabase(prefix: name)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("recoup-\(vhost)")
@@ -35,7 +35,7 @@ final class DaemonHarness: Sendable {
         configPath = directory.appendingPathComponent("recoupd.yaml").path
         let config = """
             environment: development
-            clock: system
+            clock: \(clock)
             amqp:
               url: \(TestEnvironment.amqpURL(vhost: vhost))
               heartbeat_seconds: 10
@@ -108,6 +108,22 @@ final class DaemonHarness: Sendable {
         return (process.terminationStatus, ContinuousClock.now - started)
     }
 
+    /// Runs `recoupctl ARGS --config <this world's file>`; returns exit status, stdout and stderr.
+    func recoupctl(_ arguments: [String], config: String? = nil) throws -> (status: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = Self.binDirectory.appendingPathComponent("recoupctl")
+        process.arguments = arguments + ["--config", config ?? configPath]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RECOUP_") }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
     var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
 
     /// Publishes CloudEvents (built with `Events`) to `billing.events` with confirms.
@@ -168,8 +184,9 @@ final class DaemonHarness: Sendable {
     }
 
     /// Runs `body` with a fresh world and always tears it down afterwards.
-    static func with(name: String, extraConfig: String = "", _ body: (DaemonHarness) async throws -> Void) async throws {
-        let world = try await DaemonHarness(name: name, extraConfig: extraConfig)
+    static func with(name: String, clock: String = "system", extraConfig: String = "",
+                     _ body: (DaemonHarness) async throws -> Void) async throws {
+        let world = try await DaemonHarness(name: name, clock: clock, extraConfig: extraConfig)
         do {
             try await body(world)
         } catch {
