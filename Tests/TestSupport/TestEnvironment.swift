@@ -73,22 +73,33 @@ public enum TestEnvironment {
     /// Runs a command, returns its standard output, throws with its stderr on failure.
     @discardableResult
     public static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
+        let result = try capture(URL(fileURLWithPath: "/usr/bin/env"), arguments,
+                                 environment: environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } })
+        guard result.status == 0 else {
+            throw CommandFailed(arguments: arguments, status: result.status, stderr: result.err)
+        }
+        return result.out
+    }
+
+    /// Runs `executable` to completion; returns its exit status, standard output and error.
+    public static func capture(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws
+        -> (status: Int32, out: String, err: String) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.executableURL = executable
         process.arguments = arguments
-        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // Read stderr on another thread so neither pipe can fill up and stall the child.
+        let errData = ErrorBox()
+        let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        reader.start()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CommandFailed(arguments: arguments, status: process.terminationStatus,
-                                stderr: String(decoding: errData, as: UTF8.self))
-        }
-        return String(decoding: outData, as: UTF8.self)
+        let errorText = errData.wait()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errorText, as: UTF8.self))
     }
 
     public struct CommandFailed: Error, CustomStringConvertible {
@@ -96,5 +107,29 @@ public enum TestEnvironment {
         public let status: Int32
         public let stderr: String
         public var description: String { "\(arguments.joined(separator: " ")) exited \(status): \(stderr)" }
+    }
+}
+
+/// Hands one Data value from a reader thread to the caller.
+final class ErrorBox: @unchecked Sendable {
+    // Safe: `data` is written once under `condition` and read only after `done` is seen under it.
+    private let condition = NSCondition()
+    private var data = Data()
+    private var done = false
+
+    func set(_ value: Data) {
+        condition.lock()
+        data = value
+        done = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait() -> Data {
+        condition.lock()
+        while !done { condition.wait() }
+        let value = data
+        condition.unlock()
+        return value
     }
 }

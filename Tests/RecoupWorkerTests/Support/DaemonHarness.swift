@@ -110,18 +110,9 @@ final class DaemonHarness: Sendable {
 
     /// Runs `recoupctl ARGS --config <this world's file>`; returns exit status, stdout and stderr.
     func recoupctl(_ arguments: [String], config: String? = nil) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = Self.binDirectory.appendingPathComponent("recoupctl")
-        process.arguments = arguments + ["--config", config ?? configPath]
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RECOUP_") }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        try TestEnvironment.capture(
+            Self.binDirectory.appendingPathComponent("recoupctl"), arguments + ["--config", config ?? configPath],
+            environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RECOUP_") })
     }
 
     var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
