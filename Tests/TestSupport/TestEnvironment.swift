@@ -20,6 +20,18 @@ public enum TestEnvironment {
         "amqp://recoup:recoup@127.0.0.1:\(amqpPort)/\(vhost)"
     }
 
+    /// amqps:// URL of the local broker's TLS listener (its certificate names "localhost").
+    public static func amqpsURL(vhost: String = "recoup") -> String {
+        let port = Int(env["RECOUP_LOCAL_AMQPS_PORT"] ?? "") ?? 56771
+        return "amqps://recoup:recoup@localhost:\(port)/\(vhost)"
+    }
+
+    /// The CA that signed the local TLS listener's certificate.
+    public static var amqpsCAPath: String {
+        let state = env["RECOUP_LOCAL_DIR"] ?? repositoryRoot.appendingPathComponent(".local").path
+        return "\(state)/rabbitmq/tls/ca.pem"
+    }
+
     /// libpq URI of a database on the local server as the superuser.
     public static func postgresSuperuserURL(database: String = "postgres") -> String {
         "postgresql://postgres@127.0.0.1:\(postgresPort)/\(database)"
