@@ -1,5 +1,6 @@
 /// Exponential backoff with jitter, for reconnecting without stampeding a recovering broker.
 public struct Backoff: Sendable {
+    /// The first delay and the cap.
     public struct Policy: Sendable, Equatable {
         public var minimum: Duration
         public var maximum: Duration
@@ -19,7 +20,8 @@ public struct Backoff: Sendable {
     public mutating func next<R: RandomNumberGenerator>(using random: inout R) -> Duration {
         let exponent = min(attempt, 30)
         attempt += 1
-        let base = min(policy.minimum * (1 << exponent), policy.maximum)
+        let minimum = max(policy.minimum, .milliseconds(1))         // never a busy loop
+        let base = min(minimum * (1 << exponent), max(policy.maximum, minimum))
         let fraction = Double.random(in: 0.5...1.0, using: &random)
         return base * fraction
     }

@@ -1,7 +1,8 @@
 import CRabbitMQ
 import Foundation
 
-/// Converts rabbitmq-c field tables to Swift values (copying everything out).
+/// Converts rabbitmq-c field tables to Swift values, copying everything out (the C memory dies
+/// with the frame). Every kind rabbitmq-c decodes is accepted; an unknown kind reads as `.void`.
 enum FieldTable {
     static func decode(_ table: amqp_table_t) -> [String: AMQPFieldValue] {
         var result: [String: AMQPFieldValue] = [:]
@@ -24,7 +25,7 @@ enum FieldTable {
         case "I": return .int(Int64(value.i32))
         case "i": return .int(Int64(value.u32))
         case "l": return .int(value.i64)
-        case "L": return .int(Int64(bitPattern: value.u64))
+        case "L": return .int(Int64(clamping: value.u64))
         case "f": return .double(Double(value.f32))
         case "d": return .double(value.f64)
         case "D": return .decimal(scale: value.decimal.decimals, value: value.decimal.value)
@@ -44,6 +45,7 @@ enum FieldTable {
 }
 
 /// C memory for one call into rabbitmq-c (tables, properties), freed all at once afterwards.
+/// Integers are written as signed 64-bit (`l`), which RabbitMQ accepts for every argument.
 final class Arena {
     private var allocations: [UnsafeMutableRawPointer] = []
 
