@@ -8,6 +8,12 @@ import Testing
 /// duplicates nothing.
 @Suite("recoupd crash and shutdown, end to end", .serialized)
 struct CrashAndShutdownTests {
+    /// Few lanes and a small prefetch slow the daemon down enough that the signal lands while it
+    /// is still working through the stream, even when CI starves the test process of CPU.
+    static let throttled = """
+        processing:
+          lanes: 1
+        """
     /// A stream of `count` events over `accounts` accounts: account updates with rising
     /// versions, invoices created then updated, and payments, whose final state is known.
     static func stream(count: Int, accounts: Int, prefix: String) -> (events: [TestEvent], paymentsPerInvoice: [String: Int]) {
@@ -63,13 +69,15 @@ struct CrashAndShutdownTests {
 
     @Test("SIGTERM in the middle of a stream: exit 0 within the bound, nothing lost after restart")
     func sigterm() async throws {
-        try await DaemonHarness.with(name: "term") { world in
+        try await DaemonHarness.with(name: "term", extraConfig: Self.throttled) { world in
             let (events, payments) = Self.stream(count: 3_000, accounts: 50, prefix: "t")
             try await world.publish(events)
             try world.start()
             try await world.waitForInbox(300, timeout: .seconds(120))
 
             let (status, elapsed) = try await world.stop(signal: SIGTERM)
+            let processedAtStop = try await world.count("SELECT count(*) FROM recoup.inbox")
+            #expect(processedAtStop < events.count, "the signal should land mid-stream")
             #expect(status == 0)
             #expect(elapsed < .seconds(15), "graceful shutdown took \(elapsed), bound is 15 s")
             #expect(world.logLines(run: 1).contains { $0.contains("graceful shutdown") })
@@ -84,7 +92,7 @@ struct CrashAndShutdownTests {
 
     @Test("10,000 events, SIGKILL in the middle, restart: exactly 10,000 processed ids, no duplicate state")
     func sigkillTenThousand() async throws {
-        try await DaemonHarness.with(name: "kill") { world in
+        try await DaemonHarness.with(name: "kill", extraConfig: Self.throttled) { world in
             let (events, payments) = Self.stream(count: 10_000, accounts: 200, prefix: "k")
             try await world.publish(events)
             try world.start()
