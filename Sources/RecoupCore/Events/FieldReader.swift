@@ -1,217 +1,272 @@
 import Foundation
 
-/// Reads typed fields out of a JSON object, producing CONTRACT.md's error classes with the
-/// field's JSON path: missing or wrongly typed → `schema`; present but not acceptable →
-/// `semantic`. Messages name fields and JSON types, never values.
+/// Reads typed fields out of one JSON object of an inbound message and turns every problem
+/// into an `EventRejection` naming the field by its JSON path.
+///
+/// The boundary between the classes:
+/// - `schema` — the message does not have the contract's shape: a required field is absent or
+///   null, a field has the wrong JSON type (including a fraction or exponent, or more than 64
+///   bits, where an integer is required), an id or decline code is the empty string.
+/// - `semantic` — the shape is right but the value is not acceptable: negative amounts and
+///   versions, unknown currencies, impossible dates, timestamps that are not RFC 3339, unknown
+///   time zones, enumeration values outside their set, numbers out of range, text too long or
+///   containing NUL, ids containing control characters.
+///
+/// An optional field that is present but null is treated as absent. Fields not read here are
+/// ignored. Reasons name fields and JSON types, never values.
 struct FieldReader {
-    let fields: [String: JSONValue]
+    let object: JSONObject
+    /// The JSON path of this object ("data", "data.method", "data.installments[2]"), or "" for
+    /// the envelope.
     let path: String
 
-    static let maxIDLength = 200
-    static let maxShortText = 2_000
-    static let maxLongText = 64 * 1024
+    static let maxIDBytes = 200
+    static let maxShortTextBytes = 2_000
+    static let maxLongTextBytes = 64 * 1024
+    static let maxListCount = 1_000
 
-    init(_ fields: [String: JSONValue], path: String) {
-        self.fields = fields
+    init(_ object: JSONObject, path: String) {
+        self.object = object
         self.path = path
     }
 
-    func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    func name(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
-    private func present(_ key: String) -> JSONValue? {
-        guard let value = fields[key], value != .null else { return nil }
+    // MARK: - Presence
+
+    /// The value of `key`, or nil when it is absent or null.
+    func value(_ key: String) -> JSONValue? {
+        guard let value = object[key], value != .null else { return nil }
         return value
     }
 
-    private func required(_ key: String) throws(EventRejection) -> JSONValue {
-        guard let value = present(key) else { throw EventRejection(.schema, "\(name(key)): required field is missing") }
-        return value
-    }
-
-    private func wrongType(_ key: String, expected: String, got value: JSONValue) -> EventRejection {
-        EventRejection(.schema, "\(name(key)): expected \(expected), got \(value.typeName)")
-    }
-
-    // MARK: strings
-
-    func string(_ key: String, max: Int = maxShortText) throws(EventRejection) -> String? {
-        guard let value = present(key) else { return nil }
-        guard case .string(let text) = value else { throw wrongType(key, expected: "a string", got: value) }
-        guard text.utf8.count <= max else { throw EventRejection(.semantic, "\(name(key)): longer than \(max) bytes") }
-        guard !text.utf8.contains(0) else { throw EventRejection(.semantic, "\(name(key)): contains a NUL character") }
-        return text
-    }
-
-    func requiredString(_ key: String, max: Int = maxShortText) throws(EventRejection) -> String {
-        _ = try required(key)
-        return try string(key, max: max)!
-    }
-
-    /// An identifier: a non-empty string of at most 200 bytes.
-    func id(_ key: String) throws(EventRejection) -> String? {
-        guard let text = try string(key, max: Self.maxIDLength) else { return nil }
-        guard !text.isEmpty else { throw EventRejection(.schema, "\(name(key)): must not be empty") }
-        return text
-    }
-
-    func requiredID(_ key: String) throws(EventRejection) -> String {
-        _ = try required(key)
-        return try id(key)!
-    }
-
-    // MARK: numbers
-
-    func int(_ key: String) throws(EventRejection) -> Int64? {
-        guard let value = present(key) else { return nil }
-        guard case .int(let number) = value else { throw wrongType(key, expected: "an integer", got: value) }
-        return number
-    }
-
-    func requiredInt(_ key: String) throws(EventRejection) -> Int64 {
-        _ = try required(key)
-        return try int(key)!
-    }
-
-    /// An amount in minor units: an integer, never negative.
-    func amount(_ key: String) throws(EventRejection) -> Int64? {
-        guard let number = try int(key) else { return nil }
-        guard number >= 0 else { throw EventRejection(.semantic, "\(name(key)): amount must not be negative") }
-        return number
-    }
-
-    func requiredAmount(_ key: String) throws(EventRejection) -> Int64 {
-        _ = try required(key)
-        return try amount(key)!
-    }
-
-    func requiredVersion(_ key: String = "version") throws(EventRejection) -> Int64 {
-        let version = try requiredInt(key)
-        guard version >= 0 else { throw EventRejection(.semantic, "\(name(key)): version must not be negative") }
-        return version
-    }
-
-    func smallInt(_ key: String, in range: ClosedRange<Int>) throws(EventRejection) -> Int? {
-        guard let number = try int(key) else { return nil }
-        guard number >= Int64(range.lowerBound), number <= Int64(range.upperBound) else {
-            throw EventRejection(.semantic, "\(name(key)): must be between \(range.lowerBound) and \(range.upperBound)")
+    func requiredValue(_ key: String) throws(EventRejection) -> JSONValue {
+        switch object[key] {
+        case nil: throw EventRejection(.schema, "\(name(key)): required field is missing")
+        case .null?: throw EventRejection(.schema, "\(name(key)): required field is null")
+        case let value?: return value
         }
-        return Int(number)
     }
 
-    func bool(_ key: String) throws(EventRejection) -> Bool? {
-        guard let value = present(key) else { return nil }
-        guard case .bool(let flag) = value else { throw wrongType(key, expected: "a boolean", got: value) }
+    func optional<T>(_ key: String, _ convert: (JSONValue, String) throws(EventRejection) -> T) throws(EventRejection) -> T? {
+        guard let value = value(key) else { return nil }
+        return try convert(value, name(key))
+    }
+
+    func required<T>(_ key: String, _ convert: (JSONValue, String) throws(EventRejection) -> T) throws(EventRejection) -> T {
+        try convert(try requiredValue(key), name(key))
+    }
+
+    // MARK: - Typed fields
+
+    func string(_ key: String, max: Int = maxShortTextBytes) throws(EventRejection) -> String? {
+        try optional(key) { (value, field) throws(EventRejection) in try Self.text(value, field, max: max) }
+    }
+
+    func requiredString(_ key: String, max: Int = maxShortTextBytes) throws(EventRejection) -> String {
+        try required(key) { (value, field) throws(EventRejection) in try Self.text(value, field, max: max) }
+    }
+
+    func id(_ key: String) throws(EventRejection) -> String? { try optional(key, Self.identifier) }
+    func requiredID(_ key: String) throws(EventRejection) -> String { try required(key, Self.identifier) }
+
+    func bool(_ key: String) throws(EventRejection) -> Bool? { try optional(key, Self.boolean) }
+
+    func amount(_ key: String) throws(EventRejection) -> Int64? { try optional(key, Self.nonNegative) }
+    func requiredAmount(_ key: String) throws(EventRejection) -> Int64 { try required(key, Self.nonNegative) }
+    func requiredVersion() throws(EventRejection) -> Int64 { try required("version", Self.nonNegative) }
+
+    func int(_ key: String, in range: ClosedRange<Int64>) throws(EventRejection) -> Int? {
+        try optional(key) { (value, field) throws(EventRejection) in
+            let number = try Self.integer(value, field)
+            guard range.contains(number) else {
+                throw EventRejection(.semantic, "\(field): must be between \(range.lowerBound) and \(range.upperBound)")
+            }
+            return Int(number)
+        }
+    }
+
+    func timestamp(_ key: String) throws(EventRejection) -> Date? { try optional(key, Self.timestamp) }
+    func requiredTimestamp(_ key: String) throws(EventRejection) -> Date { try required(key, Self.timestamp) }
+
+    func date(_ key: String) throws(EventRejection) -> LocalDate? { try optional(key, Self.date) }
+    func requiredDate(_ key: String) throws(EventRejection) -> LocalDate { try required(key, Self.date) }
+
+    func currency(_ key: String) throws(EventRejection) -> Currency? { try optional(key, Self.currency) }
+    func requiredCurrency(_ key: String) throws(EventRejection) -> Currency { try required(key, Self.currency) }
+
+    func choice<E: RawRepresentable & CaseIterable>(_ key: String, _: E.Type) throws(EventRejection) -> E? where E.RawValue == String {
+        try optional(key) { (value, field) throws(EventRejection) in try Self.choice(value, field, E.self) }
+    }
+
+    func requiredChoice<E: RawRepresentable & CaseIterable>(_ key: String, _: E.Type) throws(EventRejection) -> E where E.RawValue == String {
+        try required(key) { (value, field) throws(EventRejection) in try Self.choice(value, field, E.self) }
+    }
+
+    func timeZone(_ key: String) throws(EventRejection) -> String? { try optional(key, Self.timeZone) }
+    func locale(_ key: String) throws(EventRejection) -> String? { try optional(key, Self.locale) }
+    func url(_ key: String) throws(EventRejection) -> String? { try optional(key, Self.url) }
+
+    func object(_ key: String) throws(EventRejection) -> FieldReader? { try optional(key, Self.object) }
+    func requiredObject(_ key: String) throws(EventRejection) -> FieldReader { try required(key, Self.object) }
+
+    /// An array whose elements are read by `element` (given the element and its path).
+    func list<T>(_ key: String, _ element: (JSONValue, String) throws(EventRejection) -> T) throws(EventRejection) -> [T]? {
+        try optional(key) { (value, field) throws(EventRejection) in try Self.list(value, field, element) }
+    }
+
+    func requiredList<T>(_ key: String, _ element: (JSONValue, String) throws(EventRejection) -> T) throws(EventRejection) -> [T] {
+        try required(key) { (value, field) throws(EventRejection) in try Self.list(value, field, element) }
+    }
+
+    // MARK: - Conversions: (value, field path) → typed value or rejection
+
+    static func wrongType(_ field: String, expected: String, got value: JSONValue) -> EventRejection {
+        EventRejection(.schema, "\(field): expected \(expected), got \(value.typeName)")
+    }
+
+    static func text(_ value: JSONValue, _ field: String, max: Int) throws(EventRejection) -> String {
+        guard case .string(let text) = value else { throw wrongType(field, expected: "a string", got: value) }
+        let utf8 = text.utf8
+        guard utf8.count <= max else { throw EventRejection(.semantic, "\(field): too long (over \(max) bytes)") }
+        guard !utf8.contains(0) else { throw EventRejection(.semantic, "\(field): contains a NUL character") }
+        return text
+    }
+
+    /// Ids are non-empty, at most 200 bytes, and free of control characters (they end up in
+    /// logs, headers and keys).
+    static func identifier(_ value: JSONValue, _ field: String) throws(EventRejection) -> String {
+        let text = try text(value, field, max: maxIDBytes)
+        guard !text.isEmpty else { throw EventRejection(.schema, "\(field): must not be empty") }
+        guard !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+            throw EventRejection(.semantic, "\(field): contains a control character")
+        }
+        return text
+    }
+
+    static func boolean(_ value: JSONValue, _ field: String) throws(EventRejection) -> Bool {
+        guard case .bool(let flag) = value else { throw wrongType(field, expected: "a boolean", got: value) }
         return flag
     }
 
-    // MARK: structured
-
-    func object(_ key: String) throws(EventRejection) -> FieldReader? {
-        guard let value = present(key) else { return nil }
-        guard case .object(let fields) = value else { throw wrongType(key, expected: "an object", got: value) }
-        return FieldReader(fields, path: name(key))
-    }
-
-    func requiredObject(_ key: String) throws(EventRejection) -> FieldReader {
-        _ = try required(key)
-        return try object(key)!
-    }
-
-    func array(_ key: String) throws(EventRejection) -> [JSONValue]? {
-        guard let value = present(key) else { return nil }
-        guard case .array(let values) = value else { throw wrongType(key, expected: "an array", got: value) }
-        guard values.count <= 1_000 else { throw EventRejection(.semantic, "\(name(key)): more than 1000 items") }
-        return values
-    }
-
-    /// An array of objects, each read by `read` with its index in the path.
-    func objects<T>(_ key: String, _ read: (FieldReader) throws(EventRejection) -> T) throws(EventRejection) -> [T]? {
-        guard let values = try array(key) else { return nil }
-        var result: [T] = []
-        for (index, value) in values.enumerated() {
-            guard case .object(let fields) = value else {
-                throw EventRejection(.schema, "\(name(key))[\(index)]: expected an object, got \(value.typeName)")
-            }
-            result.append(try read(FieldReader(fields, path: "\(name(key))[\(index)]")))
+    static func integer(_ value: JSONValue, _ field: String) throws(EventRejection) -> Int64 {
+        guard case .number(let number) = value, let integer = number.int64Value else {
+            throw wrongType(field, expected: "an integer", got: value)
         }
-        return result
+        return integer
     }
 
-    func strings(_ key: String) throws(EventRejection) -> [String]? {
-        guard let values = try array(key) else { return nil }
-        var result: [String] = []
-        for (index, value) in values.enumerated() {
-            guard case .string(let text) = value else {
-                throw EventRejection(.schema, "\(name(key))[\(index)]: expected a string, got \(value.typeName)")
-            }
-            guard text.utf8.count <= Self.maxShortText, !text.utf8.contains(0) else {
-                throw EventRejection(.semantic, "\(name(key))[\(index)]: too long or contains a NUL character")
-            }
-            result.append(text)
+    /// Amounts (minor units) and versions.
+    static func nonNegative(_ value: JSONValue, _ field: String) throws(EventRejection) -> Int64 {
+        let number = try integer(value, field)
+        guard number >= 0 else { throw EventRejection(.semantic, "\(field): must not be negative") }
+        return number
+    }
+
+    static func timestamp(_ value: JSONValue, _ field: String) throws(EventRejection) -> Date {
+        let text = try text(value, field, max: 64)
+        guard let date = Timestamp.parse(text) else {
+            throw EventRejection(.semantic, "\(field): not an RFC 3339 timestamp with a time zone offset")
         }
-        return result
+        return date
     }
 
-    // MARK: domain values
-
-    func choice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) throws(EventRejection) -> T? where T.RawValue == String {
-        guard let raw = try string(key, max: 100) else { return nil }
-        guard let value = T(rawValue: raw) else {
-            let allowed = T.allCases.map(\.rawValue).joined(separator: " | ")
-            throw EventRejection(.semantic, "\(name(key)): not one of \(allowed)")
-        }
-        return value
+    static func date(_ value: JSONValue, _ field: String) throws(EventRejection) -> LocalDate {
+        let text = try text(value, field, max: 64)
+        guard let date = LocalDate(text) else { throw EventRejection(.semantic, "\(field): not a real date in YYYY-MM-DD form") }
+        return date
     }
 
-    func requiredChoice<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) throws(EventRejection) -> T where T.RawValue == String {
-        _ = try required(key)
-        return try choice(key, type)!
-    }
-
-    func currency(_ key: String) throws(EventRejection) -> Currency? {
-        guard let code = try string(key, max: 10) else { return nil }
-        guard let currency = Currency(code: code) else {
-            throw EventRejection(.semantic, "\(name(key)): not an ISO 4217 currency code")
+    static func currency(_ value: JSONValue, _ field: String) throws(EventRejection) -> Currency {
+        let text = try text(value, field, max: 64)
+        guard let currency = Currency(code: text) else {
+            throw EventRejection(.semantic, "\(field): not an ISO 4217 currency code with minor units")
         }
         return currency
     }
 
-    func requiredCurrency(_ key: String) throws(EventRejection) -> Currency {
-        _ = try required(key)
-        return try currency(key)!
-    }
-
-    func timestamp(_ key: String) throws(EventRejection) -> Date? {
-        guard let text = try string(key, max: 64) else { return nil }
-        guard let date = Timestamp.parse(text) else {
-            throw EventRejection(.semantic, "\(name(key)): not an RFC 3339 timestamp with a time zone offset")
+    static func choice<E: RawRepresentable & CaseIterable>(_ value: JSONValue, _ field: String, _: E.Type) throws(EventRejection) -> E
+    where E.RawValue == String {
+        let text = try text(value, field, max: 256)
+        guard let choice = E(rawValue: text) else {
+            let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
+            throw EventRejection(.semantic, "\(field): must be one of \(allowed)")
         }
-        return date
+        return choice
     }
 
-    func requiredTimestamp(_ key: String) throws(EventRejection) -> Date {
-        _ = try required(key)
-        return try timestamp(key)!
-    }
-
-    func date(_ key: String) throws(EventRejection) -> LocalDate? {
-        guard let text = try string(key, max: 32) else { return nil }
-        guard let date = LocalDate(text) else { throw EventRejection(.semantic, "\(name(key)): not a real YYYY-MM-DD date") }
-        return date
-    }
-
-    func requiredDate(_ key: String) throws(EventRejection) -> LocalDate {
-        _ = try required(key)
-        return try date(key)!
-    }
-
-    func timeZone(_ key: String) throws(EventRejection) -> String? {
-        guard let text = try string(key, max: 64) else { return nil }
-        guard TimeZone(identifier: text) != nil else { throw EventRejection(.semantic, "\(name(key)): not an IANA time zone") }
+    /// An IANA zone name Foundation knows. The name is checked to be made of the characters
+    /// zone names use (letters, digits, `_ + -`, `/` between parts) before Foundation sees it,
+    /// so no path-like input (`../`) reaches the zone database lookup.
+    static func timeZone(_ value: JSONValue, _ field: String) throws(EventRejection) -> String {
+        let text = try text(value, field, max: 64)
+        var plausible = !text.isEmpty
+        var previous: UInt8 = UInt8(ascii: "/")
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "-"):
+                break
+            case UInt8(ascii: "/") where previous != UInt8(ascii: "/"):
+                break
+            default:
+                plausible = false
+            }
+            previous = byte
+        }
+        if previous == UInt8(ascii: "/") { plausible = false }
+        guard plausible, TimeZone(identifier: text) != nil else {
+            throw EventRejection(.semantic, "\(field): not a known IANA time zone")
+        }
         return text
     }
 
-    func url(_ key: String) throws(EventRejection) -> String? {
-        try string(key, max: 2_048)
+    /// A BCP 47-shaped language tag (`en-US`, `de`, `zh-Hant-TW`); `_` is accepted as a separator.
+    static func locale(_ value: JSONValue, _ field: String) throws(EventRejection) -> String {
+        let text = try text(value, field, max: 35)
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).flatMap {
+            $0.split(separator: "_", omittingEmptySubsequences: false)
+        }
+        let wellFormed = parts.enumerated().allSatisfy { index, part in
+            (1...8).contains(part.utf8.count)
+                && part.utf8.allSatisfy { byte in
+                    let letter = (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+                    return letter || (index > 0 && byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                }
+        }
+        guard wellFormed, let first = parts.first, first.utf8.count >= 2 else {
+            throw EventRejection(.semantic, "\(field): not a language tag such as en-US")
+        }
+        return text
+    }
+
+    /// An absolute http or https URL without spaces or control characters (it is sent to customers).
+    static func url(_ value: JSONValue, _ field: String) throws(EventRejection) -> String {
+        let text = try text(value, field, max: 2_048)
+        let lowered = text.lowercased()
+        let schemeLength = lowered.hasPrefix("https://") ? 8 : lowered.hasPrefix("http://") ? 7 : 0
+        guard schemeLength > 0, text.utf8.count > schemeLength,
+              !text.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
+            throw EventRejection(.semantic, "\(field): not an absolute http(s) URL")
+        }
+        return text
+    }
+
+    static func object(_ value: JSONValue, _ field: String) throws(EventRejection) -> FieldReader {
+        guard case .object(let object) = value else { throw wrongType(field, expected: "an object", got: value) }
+        return FieldReader(object, path: field)
+    }
+
+    static func list<T>(_ value: JSONValue, _ field: String, _ element: (JSONValue, String) throws(EventRejection) -> T) throws(EventRejection) -> [T] {
+        guard case .array(let elements) = value else { throw wrongType(field, expected: "an array", got: value) }
+        guard elements.count <= maxListCount else {
+            throw EventRejection(.semantic, "\(field): more than \(maxListCount) elements")
+        }
+        var result: [T] = []
+        result.reserveCapacity(elements.count)
+        for (index, item) in elements.enumerated() {
+            result.append(try element(item, "\(field)[\(index)]"))
+        }
+        return result
     }
 }

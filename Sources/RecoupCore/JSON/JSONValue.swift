@@ -1,85 +1,101 @@
-/// A JSON document as Recoup reads it: integers stay integers (money is never a float),
-/// object keys are unique, and nothing is lost that validation needs.
+/// A JSON document as Recoup reads and writes it. Numbers remember whether they were written
+/// as integers (money is never a float); objects keep their member order and unique keys.
 public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
-    /// A number written without fraction or exponent that fits in 64 bits.
-    case int(Int64)
-    /// Any other number.
-    case double(Double)
+    case number(JSONNumber)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 
-    /// The JSON type's name, for messages such as "expected an integer, got a string".
+    /// An integer number.
+    public static func int(_ value: Int64) -> JSONValue { .number(JSONNumber(value)) }
+
+    /// An object from a dictionary, keys in ascending order so output stays deterministic.
+    /// (A dictionary literal builds a `JSONObject` instead and keeps the written order.)
+    @_disfavoredOverload
+    public static func object(_ fields: [String: JSONValue]) -> JSONValue {
+        .object(JSONObject(sortingKeysOf: fields))
+    }
+
+    /// The JSON type's name with an article, for reasons such as "expected an integer, got a string".
     public var typeName: String {
         switch self {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .int: "an integer"
-        case .double: "a number with a fraction"
-        case .string: "a string"
-        case .array: "an array"
-        case .object: "an object"
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .number(let number):
+            if number.int64Value != nil { return "an integer" }
+            return number.isInteger ? "an integer beyond 64 bits" : "a number with a fraction or exponent"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
         }
     }
 
-    /// Compact UTF-8 JSON; object keys sorted so output is deterministic.
-    public var serialized: String {
-        var out = ""
-        write(to: &out)
-        return out
+    // MARK: - Access
+
+    /// The member `key` of an object (nil for absent members and for non-objects).
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let object) = self else { return nil }
+        return object[key]
     }
 
-    private func write(to out: inout String) {
-        switch self {
-        case .null: out += "null"
-        case .bool(let value): out += value ? "true" : "false"
-        case .int(let value): out += String(value)
-        case .double(let value): out += value.isFinite ? "\(value)" : "null"
-        case .string(let value): JSONValue.quote(value, into: &out)
-        case .array(let values):
-            out += "["
-            for (index, value) in values.enumerated() {
-                if index > 0 { out += "," }
-                value.write(to: &out)
-            }
-            out += "]"
-        case .object(let fields):
-            out += "{"
-            for (index, key) in fields.keys.sorted().enumerated() {
-                if index > 0 { out += "," }
-                JSONValue.quote(key, into: &out)
-                out += ":"
-                fields[key]!.write(to: &out)
-            }
-            out += "}"
-        }
+    public var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
     }
 
-    /// Appends `text` as a JSON string literal (escaping quotes, backslashes and control characters).
-    public static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let s where s.value < 0x20:
-                let hex = String(s.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
     }
 
-    /// `text` as a JSON string literal.
+    /// The value of a number written as an integer that fits in 64 bits.
+    public var int64Value: Int64? {
+        if case .number(let number) = self { return number.int64Value }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let values) = self { return values }
+        return nil
+    }
+
+    public var objectValue: JSONObject? {
+        if case .object(let object) = self { return object }
+        return nil
+    }
+
+    // MARK: - Output
+
+    /// Compact UTF-8 JSON, members in stored order.
+    public var serializedBytes: [UInt8] { JSONSerializer.serialize(self) }
+
+    /// Compact JSON text, members in stored order.
+    public var serialized: String { String(decoding: JSONSerializer.serialize(self), as: UTF8.self) }
+
+    /// `text` as a JSON string literal, quotes included.
     public static func quote(_ text: String) -> String {
-        var out = ""
-        quote(text, into: &out)
-        return out
+        var out: [UInt8] = []
+        JSONSerializer.writeString(text, into: &out)
+        return String(decoding: out, as: UTF8.self)
     }
+
+    /// Appends `text` as a JSON string literal to `out`.
+    public static func quote(_ text: String, into out: inout String) {
+        out += quote(text)
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(JSONObject(elements)) }
+}
+
+extension JSONValue: CustomStringConvertible {
+    public var description: String { serialized }
 }
