@@ -22,16 +22,16 @@ struct AMQPBrokerTests {
         bindings: [.init(queue: "jobs", exchange: "work", routingKey: "job.#"), .init(queue: "jobs.dlq", exchange: "dead", routingKey: "jobs")])
 
     static func withVhost(heartbeat: Int = 10, _ body: (AMQPConfiguration, String) async throws -> Void) async throws {
-        let vhost = try TestEnvironment.makeVhost(prefix: "amqp")
+        let vhost = try await TestEnvironment.makeVhost(prefix: "amqp")
         var configuration = AMQPConfiguration(url: try AMQPURL.parse(TestEnvironment.amqpURL(vhost: vhost)), connectionName: "test-\(vhost)")
         configuration.heartbeatSeconds = heartbeat
         do {
             try await body(configuration, vhost)
         } catch {
-            try? TestEnvironment.deleteVhost(vhost)
+            try? await TestEnvironment.deleteVhost(vhost)
             throw error
         }
-        try TestEnvironment.deleteVhost(vhost)
+        try await TestEnvironment.deleteVhost(vhost)
     }
 
     static func message(_ index: Int) -> AMQPOutboundMessage {
@@ -163,7 +163,7 @@ struct AMQPBrokerTests {
             consumer.ack(first)
             let unacked = try #require(await deliveries.next())
 
-            try TestEnvironment.rabbitmqctl(["close_all_connections", "-p", vhost, "test"])
+            try await TestEnvironment.rabbitmqctl(["close_all_connections", "-p", vhost, "test"])
             // The broker requeues the unacked delivery; a late ack for it is dropped, not sent
             // to the new channel (where the tag would mean something else or nothing).
             let redelivered = try #require(await deliveries.next())
@@ -216,15 +216,22 @@ struct AMQPBrokerTests {
             let publisher = AMQPPublisher(configuration: configuration, topology: Self.topology, logger: Self.logger)
             let consumer = AMQPConsumer(configuration: configuration, queue: "jobs", prefetch: 10, topology: Self.topology, logger: Self.logger)
             #expect(await consumer.waitUntilConnected(timeout: .seconds(10)))
-            try TestEnvironment.rabbitmqctl(["delete_queue", "-p", vhost, "jobs"])
+            try await TestEnvironment.rabbitmqctl(["delete_queue", "-p", vhost, "jobs"])
             let admin = AMQPAdmin(configuration: configuration, logger: Self.logger)
             try await Self.eventually("the queue declared again") { (try? await admin.messageCount(queue: "jobs")) != nil }
-            // The binding comes back with the topology, so this reaches the new queue.
-            try await publisher.publish([Self.message(5)])
+            // The queue seen above may still be the old one being torn down (a message routed
+            // there is lost with it), so keep publishing until the resumed consumer gets one.
             let deliveries = DeliveryCollector(consumer.deliveries)
-            let delivery = try #require(await deliveries.next())
-            #expect(delivery.properties.messageID == "m5")
-            consumer.ack(delivery)
+            var delivery: AMQPDelivery?
+            var sent: Set<String> = []
+            for index in 100..<160 where delivery == nil {
+                try await publisher.publish([Self.message(index)])
+                sent.insert("m\(index)")
+                delivery = await deliveries.poll(timeout: .seconds(1))
+            }
+            let received = try #require(delivery, "the consumer never resumed after the queue was deleted")
+            #expect(sent.contains(received.properties.messageID ?? ""))
+            consumer.ack(received)
             await consumer.close(); await admin.close(); await publisher.close()
         }
     }
@@ -311,7 +318,7 @@ struct AMQPBrokerTests {
         try await Self.withVhost { configuration, vhost in
             let consumer = AMQPConsumer(configuration: configuration, queue: "jobs", prefetch: 1, topology: Self.topology, logger: Self.logger)
             #expect(await consumer.waitUntilConnected(timeout: .seconds(10)))
-            let listing = try TestEnvironment.rabbitmqctl(["list_connections", "-p", vhost, "client_properties"])
+            let listing = try await TestEnvironment.rabbitmqctl(["list_connections", "-p", vhost, "client_properties"])
             #expect(listing.contains("test-\(vhost)"))
             #expect(listing.contains("connection.blocked"))
             #expect(listing.contains("consumer_cancel_notify"))
@@ -328,7 +335,7 @@ struct AMQPBrokerTests {
             let deliveries = DeliveryCollector(consumer.deliveries)
             let first = try #require(await deliveries.next())
             consumer.ack(first)
-            let listing = try TestEnvironment.rabbitmqctl(["list_connections", "-p", vhost, "timeout"])
+            let listing = try await TestEnvironment.rabbitmqctl(["list_connections", "-p", vhost, "timeout"])
             #expect(listing.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces) == "1" })
             // The broker drops a peer after about two missed heartbeats: idle for longer than that.
             try await Task.sleep(for: .seconds(3.5))
@@ -361,7 +368,7 @@ struct AMQPBrokerTests {
             try await admin.ack(again)
 
             let held = try #require(try await admin.get(queue: "jobs"))
-            try TestEnvironment.rabbitmqctl(["close_all_connections", "-p", vhost, "test"])
+            try await TestEnvironment.rabbitmqctl(["close_all_connections", "-p", vhost, "test"])
             try await Self.eventually("the broker requeued the held message") {
                 (try? await admin.messageCount(queue: "jobs")) == 2
             }
@@ -444,6 +451,16 @@ final class DeliveryCollector: Sendable {
         Task { [self] in
             for await delivery in deliveries { self.buffer.withLock { $0.append(delivery) } }
         }
+    }
+
+    /// The next delivery, or nil if none came within `timeout` (not an issue by itself).
+    func poll(timeout: Duration) async -> AMQPDelivery? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let delivery = buffer.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return delivery }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
     }
 
     /// The next delivery, or nil (recorded as an issue) if none came within `timeout`.

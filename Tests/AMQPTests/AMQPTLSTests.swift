@@ -11,7 +11,7 @@ struct AMQPTLSTests {
 
     @Test("publishes and reads back over TLS when the CA is trusted")
     func trusted() async throws {
-        let vhost = try TestEnvironment.makeVhost(prefix: "tls")
+        let vhost = try await TestEnvironment.makeVhost(prefix: "tls")
         var configuration = AMQPConfiguration(url: try AMQPURL.parse(TestEnvironment.amqpsURL(vhost: vhost)), connectionName: "tls-test")
         configuration.caCertificatePath = TestEnvironment.amqpsCAPath
         #expect(configuration.url.tls)
@@ -31,7 +31,7 @@ struct AMQPTLSTests {
         }
         await admin.close()
         await publisher.close()
-        try TestEnvironment.deleteVhost(vhost)
+        try await TestEnvironment.deleteVhost(vhost)
     }
 
     @Test("refuses a broker whose certificate no trusted CA signed")

@@ -63,23 +63,33 @@ public enum TestEnvironment {
     }
 
     /// Creates an empty vhost the `recoup` user may use fully, and returns its name.
-    public static func makeVhost(prefix: String = "t") throws -> String {
+    public static func makeVhost(prefix: String = "t") async throws -> String {
         let name = uniqueName(prefix)
-        try rabbitmqctl(["add_vhost", name])
-        try rabbitmqctl(["set_permissions", "-p", name, "recoup", ".*", ".*", ".*"])
+        try await rabbitmqctl(["add_vhost", name])
+        try await rabbitmqctl(["set_permissions", "-p", name, "recoup", ".*", ".*", ".*"])
         return name
     }
 
     /// Deletes a vhost made by `makeVhost`.
-    public static func deleteVhost(_ name: String) throws {
-        try rabbitmqctl(["delete_vhost", name])
+    public static func deleteVhost(_ name: String) async throws {
+        try await rabbitmqctl(["delete_vhost", name])
     }
 
     /// Runs rabbitmqctl against the local node through the project's script.
+    ///
+    /// It boots an Erlang VM (seconds), so it runs on a thread of its own: blocking one of the
+    /// few cooperative threads would stall every other test running in parallel.
     @discardableResult
-    public static func rabbitmqctl(_ arguments: [String]) throws -> String {
+    public static func rabbitmqctl(_ arguments: [String]) async throws -> String {
         let script = repositoryRoot.appendingPathComponent("Deploy/local-servers").path
-        return try run([script, "rabbitmqctl", "-q"] + arguments)
+        return try await offPool { try run([script, "rabbitmqctl", "-q"] + arguments) }
+    }
+
+    /// Runs blocking work on a new thread and waits for it without holding a cooperative thread.
+    public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
     }
 
     /// Runs a command, returns its standard output, throws with its stderr on failure.

@@ -7,12 +7,12 @@ struct RecoupctlTests {
     @Test("migrate, config check, and a broken file pointing at its line")
     func migrateAndConfig() async throws {
         try await DaemonHarness.with(name: "ctl") { world in
-            let migrate = try world.recoupctl(["migrate"])
+            let migrate = try await world.recoupctl(["migrate"])
             #expect(migrate.status == 0, "\(migrate.err)")
             #expect(migrate.out.contains("schema is current"))
             #expect(try await world.count("SELECT count(*) FROM recoup.schema_migrations") >= 1)
 
-            let check = try world.recoupctl(["config", "check"])
+            let check = try await world.recoupctl(["config", "check"])
             #expect(check.status == 0, "\(check.err)")
             #expect(check.out.contains(": OK"))
             #expect(check.out.contains("***"))
@@ -20,7 +20,7 @@ struct RecoupctlTests {
 
             let broken = world.directory.appendingPathComponent("broken.yaml").path
             try "amqp:\n  url: amqp://x\npostgres:\n  url: postgresql://x\n  pool_size: many\n".write(toFile: broken, atomically: true, encoding: .utf8)
-            let bad = try world.recoupctl(["config", "check"], config: broken)
+            let bad = try await world.recoupctl(["config", "check"], config: broken)
             #expect(bad.status != 0)
             #expect(bad.err.contains("broken.yaml:5"), "\(bad.err)")
             #expect(bad.err.contains("postgres.pool_size"))
@@ -30,21 +30,21 @@ struct RecoupctlTests {
     @Test("clock set and advance move the controlled clock; a system clock refuses")
     func clock() async throws {
         try await DaemonHarness.with(name: "clk") { world in
-            #expect(try world.recoupctl(["migrate"]).status == 0)
-            let refused = try world.recoupctl(["clock", "set", "2026-12-01T09:00:00Z"])
+            #expect(try await world.recoupctl(["migrate"]).status == 0)
+            let refused = try await world.recoupctl(["clock", "set", "2026-12-01T09:00:00Z"])
             #expect(refused.status != 0)
             #expect(refused.err.contains("clock: controlled"), "\(refused.err)")
         }
         try await DaemonHarness.with(name: "clk", clock: "controlled") { world in
-            #expect(try world.recoupctl(["migrate"]).status == 0)
-            let set = try world.recoupctl(["clock", "set", "2026-12-01T09:00:00Z"])
+            #expect(try await world.recoupctl(["migrate"]).status == 0)
+            let set = try await world.recoupctl(["clock", "set", "2026-12-01T09:00:00Z"])
             #expect(set.status == 0, "\(set.err)")
             #expect(set.out.contains("2026-12-01T09:00:00Z"))
-            let advanced = try world.recoupctl(["clock", "advance", "1d12h"])
+            let advanced = try await world.recoupctl(["clock", "advance", "1d12h"])
             #expect(advanced.status == 0, "\(advanced.err)")
             #expect(advanced.out.contains("2026-12-02T21:00:00Z"))
-            #expect(try world.recoupctl(["clock", "show"]).out.contains("2026-12-02T21:00:00Z"))
-            let nonsense = try world.recoupctl(["clock", "advance", "soon"])
+            #expect(try await world.recoupctl(["clock", "show"]).out.contains("2026-12-02T21:00:00Z"))
+            let nonsense = try await world.recoupctl(["clock", "advance", "soon"])
             #expect(nonsense.status != 0)
             #expect(nonsense.err.contains("soon"))
 
@@ -61,7 +61,7 @@ struct RecoupctlTests {
     func publishSample() async throws {
         try await DaemonHarness.with(name: "sample") { world in
             try world.start()
-            let published = try world.recoupctl(["publish-sample"])
+            let published = try await world.recoupctl(["publish-sample"])
             #expect(published.status == 0, "\(published.err)")
             #expect(published.out.contains("10 events published"))
             try await world.waitForInbox(9)

@@ -28,8 +28,8 @@ final class DaemonHarness: Sendable {
     }
 
     init(name: String, clock: String = "system", extraConfig: String = "") async throws {
-        vhost = try TestEnvironment.makeVhost(prefix: name)
-        database = try TestEnvironment.makeDatabase(prefix: name)
+        vhost = try await TestEnvironment.makeVhost(prefix: name)
+        database = try await TestEnvironment.offPool { try TestEnvironment.makeDatabase(prefix: name) }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("recoup-\(vhost)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configPath = directory.appendingPathComponent("recoupd.yaml").path
@@ -109,10 +109,13 @@ final class DaemonHarness: Sendable {
     }
 
     /// Runs `recoupctl ARGS --config <this world's file>`; returns exit status, stdout and stderr.
-    func recoupctl(_ arguments: [String], config: String? = nil) throws -> (status: Int32, out: String, err: String) {
-        try TestEnvironment.capture(
-            Self.binDirectory.appendingPathComponent("recoupctl"), arguments + ["--config", config ?? configPath],
-            environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RECOUP_") })
+    func recoupctl(_ arguments: [String], config: String? = nil) async throws -> (status: Int32, out: String, err: String) {
+        let executable = Self.binDirectory.appendingPathComponent("recoupctl")
+        let arguments = arguments + ["--config", config ?? configPath]
+        return try await TestEnvironment.offPool {
+            try TestEnvironment.capture(executable, arguments,
+                                        environment: ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RECOUP_") })
+        }
     }
 
     var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
@@ -193,8 +196,9 @@ final class DaemonHarness: Sendable {
         await publisher.close()
         await admin.close()
         await pool.close()
-        try? TestEnvironment.deleteVhost(vhost)
-        try? TestEnvironment.dropDatabase(database)
+        try? await TestEnvironment.deleteVhost(vhost)
+        let database = self.database
+        _ = try? await TestEnvironment.offPool { try TestEnvironment.dropDatabase(database) }
         try? FileManager.default.removeItem(at: directory)
     }
 }
