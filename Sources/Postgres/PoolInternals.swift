@@ -30,6 +30,13 @@ final class JobQueue: @unchecked Sendable {
         return closed
     }
 
+    /// Jobs waiting for a thread (withdrawn ones are removed, so they do not count).
+    var pendingCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return jobs.count - head
+    }
+
     func submit(_ job: PoolJob) -> SubmitOutcome {
         condition.lock()
         defer { condition.unlock() }

@@ -119,6 +119,9 @@ public final class PostgresPool: Sendable {
 
     // MARK: Internals
 
+    /// Calls waiting for a free connection thread (for tests and diagnostics).
+    var queuedCallCount: Int { queue.pendingCount }
+
     private static func runTransaction<T>(
         on connection: PostgresConnection,
         isolation: PostgresIsolation,
@@ -164,6 +167,9 @@ public final class PostgresPool: Sendable {
                         ticket: ticket,
                         run: { worker in
                             let result = Result { try worker.lend(connectAttempts: connectAttempts) { try box.callOnce($0) } }
+                            // When connecting failed, the body never ran and the box still
+                            // holds it: let go before the caller resumes, or it would escape.
+                            box.discard()
                             continuation.resume(with: result)
                         },
                         fail: { error in

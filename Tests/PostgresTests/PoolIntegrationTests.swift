@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Postgres
+@testable import Postgres
 import TestSupport
 
 @Suite("Pool behaviour against a real server")
@@ -180,38 +180,73 @@ struct PoolIntegrationTests {
         }
     }
 
-    @Test("a caller cancelled while queued never runs its body")
+    // The waits below are for states the test itself brings about, so they get as long as a
+    // starved machine may need to schedule a task; the time limit catches a real hang.
+    @Test("a caller cancelled while queued never runs its body", .timeLimit(.minutes(10)))
     func cancelledWhileQueued() async throws {
         try await withTestPool(poolSize: 1) { pool, _ in
             let ran = AtomicCounter()
             let started = AtomicCounter()
-            let gate = ThreadBarrier(parties: 2)
-            // The only connection stays busy until the test opens the gate.
+            let gate = ThreadGate()
+            defer { gate.open() } // a failed expectation must not leave the pool thread blocked
+            // The only connection stays busy until the test opens the gate, however long the
+            // test takes to get there (a timed-out gate would free the connection and let the
+            // queued body run); the blocker reports whether it was really let go by the test.
             let blocker = Task {
                 try await pool.withConnection { connection in
                     started.increment()
-                    gate.arriveAndWait()
-                    return try connection.query("SELECT 1")[0].decode(Int.self, at: 0)
+                    let released = gate.wait()
+                    return (released, try connection.query("SELECT 1")[0].decode(Int.self, at: 0))
                 }
             }
-            #expect(await eventually { started.current == 1 })
+            try #require(await eventually(timeout: .seconds(300)) { started.current == 1 })
             let queued = Task {
                 try await pool.withConnection { _ in ran.increment() }
             }
-            try await Task.sleep(for: .milliseconds(20))
+            // Cancel only once the call is really waiting in the queue behind the blocker.
+            try #require(await eventually(timeout: .seconds(300)) { pool.queuedCallCount == 1 })
             queued.cancel()
+            // The cancellation handler withdraws the job at once, on this thread.
+            #expect(pool.queuedCallCount == 0)
             await #expect(throws: CancellationError.self) { try await queued.value }
-            gate.arriveAndWait()
-            #expect(try await blocker.value == 1)
+            gate.open()
+            let (released, value) = try await blocker.value
+            #expect(released, "the blocker held the only connection until the test let it go")
+            #expect(value == 1)
             #expect(try await pool.withConnection { _ in 1 } == 1)
             #expect(ran.current == 0)
         }
     }
 
+    @Test("a caller cancelled before its call is queued never runs its body")
+    func cancelledBeforeQueued() async throws {
+        try await withTestPool(poolSize: 1) { pool, _ in
+            let ran = AtomicCounter()
+            let caller = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await pool.withConnection { _ in ran.increment() }
+            }
+            await #expect(throws: CancellationError.self) { try await caller.value }
+            let value = try await pool.withConnection { _ in 1 }
+            #expect(value == 1)
+            #expect(ran.current == 0)
+            #expect(pool.queuedCallCount == 0)
+        }
+    }
+
     @Test("close() finishes, then later calls fail with .closed")
     func closeFailsLaterCalls() async throws {
-        let database = try TestEnvironment.makeDatabase(prefix: "pgt")
-        defer { try? TestEnvironment.dropDatabase(database) }
+        let database = try await makeTestDatabase()
+        do {
+            try await closeFailsLaterCalls(database: database)
+        } catch {
+            try? await dropTestDatabase(database)
+            throw error
+        }
+        try await dropTestDatabase(database)
+    }
+
+    private func closeFailsLaterCalls(database: String) async throws {
         let pool = PostgresPool(configuration: testConfiguration(database: database, poolSize: 2), logger: quietLogger)
         #expect(await pool.ping())
         #expect(pool.isHealthy)
@@ -234,18 +269,23 @@ struct PoolIntegrationTests {
         #expect(!pool.isHealthy)
         #expect(await !pool.ping())
         await pool.close() // idempotent
-        let sessions = try TestEnvironment.run([
+        let sessions = try await runCommand([
             "psql", "-X", "-At", TestEnvironment.postgresSuperuserURL(), "-c",
             "SELECT count(*) FROM pg_stat_activity WHERE datname = '\(database)'",
         ])
         #expect(sessions.trimmingCharacters(in: .whitespacesAndNewlines) == "0")
     }
 
-    @Test("with the server unreachable, calls fail with a connection error instead of hanging")
+    /// Nothing listens on port 1: connections are refused at once.
+    private static let unreachableURL = "postgresql://recoup_app:recoup_app@127.0.0.1:1/recoup"
+
+    // A hang (a call retrying or waiting for ever) fails on the time limit instead of stalling
+    // the whole run.
+    @Test("with the server unreachable, calls fail with a connection error instead of hanging",
+          .timeLimit(.minutes(5)))
     func unreachableServer() async throws {
-        // Nothing listens on port 1: connections are refused at once.
         let pool = PostgresPool(
-            configuration: PostgresConfiguration(url: "postgresql://recoup_app:recoup_app@127.0.0.1:1/recoup", poolSize: 2,
+            configuration: PostgresConfiguration(url: Self.unreachableURL, poolSize: 2,
                                                  connectTimeoutSeconds: 2, applicationName: "unreachable"),
             logger: quietLogger)
         let start = ContinuousClock.now
@@ -259,9 +299,35 @@ struct PoolIntegrationTests {
             try await pool.transaction(maxAttempts: 3) { _ in 1 }
         }
         #expect(transactionError?.kind == .connection)
-        #expect(ContinuousClock.now - start < .seconds(20))
+        // The pool itself needs about 0.3 s here: refused connects fail at once, and the
+        // backoff adds at most 0.3 s over withConnection's 3 connect attempts and 60 ms over the
+        // transaction's 3 tries. Even connects that ran into connect_timeout (2 s) would total
+        // under 15 s. On a saturated machine, every resumption of this test may also wait
+        // seconds for a cooperative thread, so the bound is generous: it only has to tell
+        // "returned" from "never returns".
+        #expect(ContinuousClock.now - start < .seconds(120))
         #expect(!pool.isHealthy)
         #expect(await !pool.ping())
+        await pool.close()
+    }
+
+    @Test("a call that cannot connect lets go of its body before the caller resumes")
+    func failedConnectReleasesBody() async throws {
+        // The caller lends its body to a pool thread under withoutActuallyEscaping, which traps
+        // if the body is still referenced when the caller resumes. When connecting fails, the
+        // body never runs, so the pool must drop it before resuming the caller. (Without that,
+        // this test crashed 10 runs out of 10; two connect attempts, with a backoff between
+        // them, make the caller win the race.)
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(url: Self.unreachableURL, poolSize: 2, connectTimeoutSeconds: 2,
+                                                 connectAttempts: 2, applicationName: "unreachable"),
+            logger: quietLogger)
+        for _ in 0..<10 {
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withConnection { _ in 1 }
+            }
+            #expect(error?.kind == .connection)
+        }
         await pool.close()
     }
 }

@@ -9,20 +9,40 @@ func withTestPool<T>(
     statementTimeout: Duration? = nil,
     _ body: (PostgresPool, String) async throws -> T
 ) async throws -> T {
-    let database = try TestEnvironment.makeDatabase(prefix: "pgt")
+    let database = try await makeTestDatabase()
     let pool = PostgresPool(configuration: testConfiguration(database: database, poolSize: poolSize,
                                                              statementTimeout: statementTimeout),
                             logger: quietLogger)
     do {
         let value = try await body(pool, database)
         await pool.close()
-        try TestEnvironment.dropDatabase(database)
+        try await dropTestDatabase(database)
         return value
     } catch {
         await pool.close()
-        try? TestEnvironment.dropDatabase(database)
+        try? await dropTestDatabase(database)
         throw error
     }
+}
+
+// psql runs for a while (seconds on a loaded machine), so these wait for it on a thread of
+// their own: blocking the few cooperative threads would stall every test running in parallel,
+// and with it every timing the tests observe.
+
+/// Creates a throw-away database (see `TestEnvironment.makeDatabase`).
+func makeTestDatabase() async throws -> String {
+    try await TestEnvironment.offPool { try TestEnvironment.makeDatabase(prefix: "pgt") }
+}
+
+/// Drops a database made by `makeTestDatabase`.
+func dropTestDatabase(_ name: String) async throws {
+    try await TestEnvironment.offPool { try TestEnvironment.dropDatabase(name) }
+}
+
+/// Runs psql (or another command) to completion off the cooperative pool.
+@discardableResult
+func runCommand(_ arguments: [String]) async throws -> String {
+    try await TestEnvironment.offPool { try TestEnvironment.run(arguments) }
 }
 
 func testConfiguration(database: String, poolSize: Int = 4, statementTimeout: Duration? = nil,
@@ -151,3 +171,29 @@ final class ThreadBarrier: @unchecked Sendable {
 }
 
 struct ExpectedFailure: Error, Equatable {}
+
+/// A one-way gate that blocks pool threads until the test opens it.
+final class ThreadGate: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var isOpen = false
+
+    func open() {
+        condition.lock()
+        isOpen = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until `open()`; false if `timeout` passed first. The timeout only keeps a failed
+    /// test from wedging a pool thread for good: callers check the result.
+    @discardableResult
+    func wait(timeout: TimeInterval = 600) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while !isOpen {
+            if !condition.wait(until: deadline) { return isOpen }
+        }
+        return true
+    }
+}
