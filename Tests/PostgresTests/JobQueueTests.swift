@@ -19,6 +19,20 @@ struct JobQueueTests {
         #expect(queue.next()?.ticket === tickets[2])
     }
 
+    @Test("pendingCount counts queued jobs, not taken or withdrawn ones")
+    func pendingCount() {
+        let queue = JobQueue()
+        let tickets = (0..<3).map { _ in JobTicket() }
+        for ticket in tickets { _ = queue.submit(job(ticket)) }
+        #expect(queue.pendingCount == 3)
+        _ = queue.next()
+        #expect(queue.pendingCount == 2)
+        _ = queue.cancel(tickets[2])
+        #expect(queue.pendingCount == 1)
+        _ = queue.next()
+        #expect(queue.pendingCount == 0)
+    }
+
     @Test("a job cancelled before submission is refused")
     func cancelBeforeSubmit() {
         let queue = JobQueue()
