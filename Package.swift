@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Dependencies are kept to what the daemon cannot reasonably do without:
-// service lifecycle (ServiceGroup, signals), logging, the CLI parser, and YAML with line
-// marks so configuration errors can point at file:line.
+// service lifecycle (ServiceGroup, signals), logging, the CLI parser, YAML with line
+// marks so configuration errors can point at file:line, and Mustache for message templates.
 let package = Package(
     name: "recoup",
     platforms: [.macOS(.v14)],
@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Message templates (Mustache, as POLICY's template files are written); no dependencies of its own.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // C shims: headers only, libraries from Debian's -dev packages.
@@ -41,7 +43,13 @@ let package = Package(
         ),
 
         // The domain: pure and deterministic, no I/O.
-        .target(name: "RecoupCore"),
+        .target(name: "RecoupCore", dependencies: [.product(name: "Mustache", package: "swift-mustache")]),
+
+        // Configuration and policy files (Config/) read into validated core values.
+        .target(
+            name: "RecoupConfig",
+            dependencies: ["RecoupCore", .product(name: "Yams", package: "Yams")]
+        ),
 
         // What the daemon remembers.
         .target(
@@ -53,7 +61,7 @@ let package = Package(
         .target(
             name: "RecoupWorker",
             dependencies: [
-                "RecoupCore", "RecoupStore", "AMQP", "Postgres",
+                "RecoupCore", "RecoupConfig", "RecoupStore", "AMQP", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -64,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "recoupctl",
             dependencies: [
-                "RecoupWorker",
+                "RecoupWorker", "RecoupCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,13 +83,19 @@ let package = Package(
             dependencies: ["AMQP", "Postgres"],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "RecoupCoreTests", dependencies: ["RecoupCore"]),
+        // A seeded random generator for property and fuzz tests (no dependencies).
+        .target(name: "PropertySupport", path: "Tests/PropertySupport"),
+        .testTarget(
+            name: "RecoupCoreTests",
+            dependencies: ["RecoupCore", "PropertySupport", .product(name: "Mustache", package: "swift-mustache")]
+        ),
+        .testTarget(name: "RecoupConfigTests", dependencies: ["RecoupConfig", "RecoupCore", "PropertySupport"]),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "RecoupStoreTests", dependencies: ["RecoupStore", "TestSupport"]),
+        .testTarget(name: "RecoupStoreTests", dependencies: ["RecoupStore", "RecoupConfig", "TestSupport"]),
         .testTarget(
             name: "RecoupWorkerTests",
-            dependencies: ["RecoupWorker", "TestSupport"]
+            dependencies: ["RecoupWorker", "RecoupConfig", "RecoupCore", "RecoupStore", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import Foundation
+import RecoupCore
 import Yams
 
 /// A configuration problem, located at a file and line so the operator can go straight to it.
@@ -22,22 +23,33 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
 /// A YAML mapping being read key by key; every error names the file, the line and the key path.
 ///
 /// Unknown keys are reported too (a misspelt key silently ignored is a default silently used).
-struct ConfigNode {
-    let file: String
-    let path: String
-    let node: Node
+package struct ConfigNode {
+    package let file: String
+    package let path: String
+    package let node: Node
     private let mapping: Node.Mapping?
     private var seen: Set<String> = []
 
-    init(file: String, path: String, node: Node) {
+    package init(file: String, path: String, node: Node) {
         self.file = file
         self.path = path
         self.node = node
         self.mapping = node.mapping
     }
 
+    /// Reads and parses a file whose root is a mapping.
+    package static func load(file: String) throws(ConfigError) -> ConfigNode {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigError(file: file, line: nil, message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: file, line: nil, message: "the file is not UTF-8 text")
+        }
+        return try parse(file: file, text: text)
+    }
+
     /// Parses `text` as one YAML document whose root is a mapping.
-    static func parse(file: String, text: String) throws(ConfigError) -> ConfigNode {
+    package static func parse(file: String, text: String) throws(ConfigError) -> ConfigNode {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -52,11 +64,14 @@ struct ConfigNode {
         return ConfigNode(file: file, path: "", node: root)
     }
 
-    func error(_ message: String, at node: Node? = nil) -> ConfigError {
+    /// The line this mapping starts on.
+    package var line: Int? { node.mark?.line }
+
+    package func error(_ message: String, at node: Node? = nil) -> ConfigError {
         ConfigError(file: file, line: (node ?? self.node).mark?.line, message: message)
     }
 
-    private func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    package func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     private mutating func value(_ key: String) -> Node? {
         seen.insert(key)
@@ -67,7 +82,10 @@ struct ConfigNode {
         return value
     }
 
-    mutating func string(_ key: String) throws(ConfigError) -> String? {
+    /// The node of `key` (nil when absent), marking the key as read.
+    package mutating func raw(_ key: String) -> Node? { value(key) }
+
+    package mutating func string(_ key: String) throws(ConfigError) -> String? {
         guard let node = value(key) else { return nil }
         guard case .scalar(let scalar) = node else {
             throw error("\(keyPath(key)): expected a single value", at: node)
@@ -75,12 +93,21 @@ struct ConfigNode {
         return scalar.string
     }
 
-    mutating func string(_ key: String, default value: String) throws(ConfigError) -> String {
+    package mutating func string(_ key: String, default value: String) throws(ConfigError) -> String {
         try string(key) ?? value
     }
 
-    mutating func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
-        guard let node = self.value(key) else { return value }
+    package mutating func requiredString(_ key: String) throws(ConfigError) -> String {
+        guard let text = try string(key), !text.isEmpty else { throw error("\(keyPath(key)): required") }
+        return text
+    }
+
+    package mutating func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        try int(key, in: range) ?? value
+    }
+
+    package mutating func int(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+        guard let node = self.value(key) else { return nil }
         guard case .scalar(let scalar) = node, let number = Int(scalar.string) else {
             throw error("\(keyPath(key)): expected a whole number", at: node)
         }
@@ -90,8 +117,12 @@ struct ConfigNode {
         return number
     }
 
-    mutating func bool(_ key: String, default value: Bool) throws(ConfigError) -> Bool {
-        guard let node = self.value(key) else { return value }
+    package mutating func bool(_ key: String, default value: Bool) throws(ConfigError) -> Bool {
+        try bool(key) ?? value
+    }
+
+    package mutating func bool(_ key: String) throws(ConfigError) -> Bool? {
+        guard let node = self.value(key) else { return nil }
         switch node.scalar?.string.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
@@ -99,9 +130,14 @@ struct ConfigNode {
         }
     }
 
-    mutating func choice<T: RawRepresentable & CaseIterable>(_ key: String, default value: T) throws(ConfigError) -> T
+    package mutating func choice<T: RawRepresentable & CaseIterable>(_ key: String, default value: T) throws(ConfigError) -> T
     where T.RawValue == String {
-        guard let raw = try string(key) else { return value }
+        try choice(key) ?? value
+    }
+
+    package mutating func choice<T: RawRepresentable & CaseIterable>(_ key: String) throws(ConfigError) -> T?
+    where T.RawValue == String {
+        guard let raw = try string(key) else { return nil }
         guard let chosen = T(rawValue: raw) else {
             let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
             throw error("\(keyPath(key)): \(raw.debugDescription) is not one of \(allowed)", at: mapping?[Node(key)])
@@ -109,15 +145,97 @@ struct ConfigNode {
         return chosen
     }
 
+    /// A duration such as `3d`, `36h`, `90m` (see `ClockText.duration`).
+    package mutating func duration(_ key: String) throws(ConfigError) -> TimeInterval? {
+        guard let node = value(key) else { return nil }
+        return try Self.duration(node, file: file, path: keyPath(key))
+    }
+
+    static func duration(_ node: Node, file: String, path: String) throws(ConfigError) -> TimeInterval {
+        guard case .scalar(let scalar) = node else {
+            throw ConfigError(file: file, line: node.mark?.line, message: "\(path): expected a duration such as 3d or 36h")
+        }
+        do {
+            return try ClockText.duration(scalar.string)
+        } catch {
+            throw ConfigError(file: file, line: node.mark?.line, message: "\(path): \(error.description)")
+        }
+    }
+
+    /// A calendar date written `YYYY-MM-DD`.
+    package mutating func date(_ key: String) throws(ConfigError) -> LocalDate? {
+        guard let node = value(key) else { return nil }
+        guard case .scalar(let scalar) = node, let date = LocalDate(scalar.string) else {
+            throw error("\(keyPath(key)): expected a date YYYY-MM-DD", at: node)
+        }
+        return date
+    }
+
+    /// A list of single values (`[a, b]` or one per line); absent is empty.
+    package mutating func strings(_ key: String) throws(ConfigError) -> [String] {
+        guard let node = value(key) else { return [] }
+        guard let sequence = node.sequence else { throw error("\(keyPath(key)): expected a list", at: node) }
+        var values: [String] = []
+        for (position, item) in sequence.enumerated() {
+            guard case .scalar(let scalar) = item, !scalar.string.isEmpty else {
+                throw error("\(keyPath(key))[\(position)]: expected a single value", at: item)
+            }
+            values.append(scalar.string)
+        }
+        return values
+    }
+
+    /// A list of durations; absent is empty.
+    package mutating func durations(_ key: String) throws(ConfigError) -> [TimeInterval] {
+        guard let node = value(key) else { return [] }
+        guard let sequence = node.sequence else { throw error("\(keyPath(key)): expected a list of durations", at: node) }
+        var values: [TimeInterval] = []
+        for (position, item) in sequence.enumerated() {
+            values.append(try Self.duration(item, file: file, path: "\(keyPath(key))[\(position)]"))
+        }
+        return values
+    }
+
+    /// A mapping of names to single values, in file order, with the line of each.
+    package mutating func stringMap(_ key: String) throws(ConfigError) -> [(key: String, value: String, line: Int?)] {
+        guard let node = value(key) else { return [] }
+        guard let mapping = node.mapping else { throw error("\(keyPath(key)): expected a mapping", at: node) }
+        var pairs: [(key: String, value: String, line: Int?)] = []
+        for (name, item) in mapping {
+            guard case .scalar(let scalar) = item, let nameText = name.string else {
+                throw error("\(keyPath(key)).\(name.string ?? "?"): expected a single value", at: item)
+            }
+            pairs.append((nameText, scalar.string, name.mark?.line))
+        }
+        return pairs
+    }
+
     /// A nested mapping; absent means all of its keys take their defaults.
-    mutating func section(_ key: String) throws(ConfigError) -> ConfigNode? {
+    package mutating func section(_ key: String) throws(ConfigError) -> ConfigNode? {
         guard let node = value(key) else { return nil }
         guard node.mapping != nil else { throw error("\(keyPath(key)): expected a mapping", at: node) }
         return ConfigNode(file: file, path: keyPath(key), node: node)
     }
 
+    /// A list whose items are mappings (one record each); absent is empty.
+    package mutating func records(_ key: String) throws(ConfigError) -> [ConfigNode] {
+        guard let node = value(key) else { return [] }
+        guard let sequence = node.sequence else { throw error("\(keyPath(key)): expected a list", at: node) }
+        var records: [ConfigNode] = []
+        for (position, item) in sequence.enumerated() {
+            guard item.mapping != nil else { throw error("\(keyPath(key))[\(position)]: expected a mapping", at: item) }
+            records.append(ConfigNode(file: file, path: "\(keyPath(key))[\(position)]", node: item))
+        }
+        return records
+    }
+
+    /// The keys of this mapping in file order.
+    package var keys: [(name: String, line: Int?)] {
+        mapping.map { $0.map { ($0.key.string ?? "?", $0.key.mark?.line) } } ?? []
+    }
+
     /// Fails on any key that no reader asked for.
-    func rejectUnknownKeys() throws(ConfigError) {
+    package func rejectUnknownKeys() throws(ConfigError) {
         guard let mapping else { return }
         for (key, _) in mapping {
             let name = key.string ?? "?"

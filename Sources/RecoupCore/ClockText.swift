@@ -38,6 +38,18 @@ public enum ClockText {
         return total
     }
 
+    /// The shortest spelling `duration` parses back: `3d`, `36h` as `1d12h`, `90m` as `1h30m`, `0s`.
+    public static func format(_ seconds: TimeInterval) -> String {
+        var rest = Int(seconds.rounded())
+        guard rest > 0 else { return "0s" }
+        var text = ""
+        for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] where rest >= size {
+            text += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        return text
+    }
+
     /// Parses an RFC 3339 timestamp with an offset (`2026-12-01T09:00:00Z`, fractional seconds allowed).
     public static func timestamp(_ text: String) throws(Invalid) -> Date {
         if let date = try? Date(text, strategy: .iso8601) { return date }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RecoupCore
 import RecoupWorker
 
 /// The operator CLI: schema, configuration, the controlled clock, and a sample scenario.
@@ -8,8 +9,8 @@ import RecoupWorker
 struct RecoupCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recoupctl",
-        abstract: "Operate Recoup: migrate the schema, check configuration, drive the test clock, publish a sample.",
-        subcommands: [Migrate.self, Config.self, Clock.self, PublishSample.self])
+        abstract: "Operate Recoup: migrate the schema, check configuration, explain declines, drive the test clock, publish a sample.",
+        subcommands: [Migrate.self, Config.self, Decline.self, Clock.self, PublishSample.self])
 }
 
 /// `--config PATH`, shared by every subcommand.
@@ -55,6 +56,42 @@ struct Config: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             print(configuration.summary)
+        }
+    }
+}
+
+struct Decline: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decline codes and what Recoup does with them.", subcommands: [Explain.self])
+
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print, as JSON, how Recoup classifies a decline code, whether and when it would retry, the network rules that apply, and the customer-safe reason.",
+            discussion: "Examples: recoupctl decline explain insufficient_funds --network visa; recoupctl decline explain 05 --scheme iso8583 --network mastercard --advice 03; recoupctl decline explain R01 --scheme nacha")
+        @OptionGroup var options: ConfigOption
+        @Argument(help: "The decline code as the processor sent it (insufficient_funds, 51, R01, AM04).") var code: String
+        @Option(help: "stripe, iso8583, nacha or sepa (default: guessed from the code).") var scheme: String?
+        @Option(help: "The card network (visa, mastercard, amex, ...).") var network: String?
+        @Option(help: "A Mastercard Merchant Advice Code sent with the decline (e.g. 03).") var advice: String?
+
+        func run() async throws {
+            let configuration = try options.load()
+            var parsedScheme: DeclineScheme?
+            if let scheme {
+                guard let known = DeclineScheme(rawValue: scheme) else {
+                    throw ValidationError("--scheme \(scheme.debugDescription) is not one of \(DeclineScheme.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                parsedScheme = known
+            }
+            let policy: LoadedPolicy
+            do {
+                policy = try LoadedPolicy.load(configuration)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            let explanation = DeclineExplanation.explain(code: code, scheme: parsedScheme, network: network, advice: advice,
+                                                         rules: policy.payments)
+            print(explanation.serialized)
         }
     }
 }

@@ -24,8 +24,10 @@ while let argument = arguments.popFirst() {
 }
 
 let configuration: RecoupConfiguration
+let policy: LoadedPolicy
 do {
     configuration = try RecoupConfiguration.load(path: configPath)
+    policy = try LoadedPolicy.load(configuration)
 } catch {
     FileHandle.standardError.write(Data("recoupd: \(error)\n".utf8))
     exit(78) // EX_CONFIG: systemd's Restart=on-failure should not spin on a bad file
@@ -34,7 +36,7 @@ do {
 LoggingSystem.bootstrapJSON(level: configuration.logLevel.level)
 let logger = Logger(label: "recoupd")
 do {
-    try await RecoupDaemon.run(configuration: configuration, logger: logger)
+    try await RecoupDaemon.run(configuration: configuration, policy: policy, logger: logger)
     exit(0)
 } catch {
     logger.critical("recoupd failed", metadata: ["error": "\(error)"])

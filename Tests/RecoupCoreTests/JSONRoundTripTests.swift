@@ -1,3 +1,4 @@
+import PropertySupport
 import Testing
 @testable import RecoupCore
 

@@ -42,13 +42,13 @@ struct EventRecorderTests {
             _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
             let recorder = EventRecorder(clock: .system)
             for (event, table) in Self.samples {
-                let outcome = try await app.transaction { try recorder.record(event, queue: "q", connection: $0) }
+                let outcome = try await app.transaction { try recorder.record(event, queue: "q", connection: $0).outcome }
                 #expect(outcome == .applied, "\(event.envelope.type)")
                 let rows = try await owner.withConnection { try $0.query("SELECT count(*) FROM recoup.\(table)").first!.decode(Int.self, at: 0) }
                 #expect(rows >= 1, "\(table)")
             }
             for (event, _) in Self.samples {
-                let again = try await app.transaction { try recorder.record(event, queue: "q", connection: $0) }
+                let again = try await app.transaction { try recorder.record(event, queue: "q", connection: $0).outcome }
                 #expect(again == .duplicate)
             }
             let (audit, inbox) = try await owner.withConnection { connection in
@@ -86,8 +86,8 @@ struct EventRecorderTests {
             let recorder = EventRecorder(clock: .system)
             let resolved = Self.event("dispute.resolved", id: "r", #"{"dispute_id":"d9","invoice_id":"i9","account_id":"a9","outcome":"withdrawn"}"#)
             let opened = Self.event("dispute.opened", id: "o", #"{"dispute_id":"d9","invoice_id":"i9","account_id":"a9","reason":"late"}"#)
-            #expect(try await app.transaction { try recorder.record(resolved, queue: "q", connection: $0) } == .applied)
-            #expect(try await app.transaction { try recorder.record(opened, queue: "q", connection: $0) } == .partiallyApplied)
+            #expect(try await app.transaction { try recorder.record(resolved, queue: "q", connection: $0).outcome } == .applied)
+            #expect(try await app.transaction { try recorder.record(opened, queue: "q", connection: $0).outcome } == .partiallyApplied)
             let status = try await owner.withConnection {
                 try $0.query("SELECT status || '/' || coalesce(reason, '-') FROM recoup.disputes WHERE dispute_id = 'd9'").first!.decode(String.self, at: 0)
             }

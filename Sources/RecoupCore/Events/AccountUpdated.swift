@@ -1,6 +1,3 @@
-/// A value tier an account may be pinned to, overriding segmentation.
-public enum ValueTier: String, Sendable, CaseIterable { case strategic, midMarket = "mid_market", longTail = "long_tail" }
-
 /// `account.updated`: the account as the source has it at `version` (replaced whole).
 public struct AccountUpdated: Sendable, Equatable {
     public struct Contact: Sendable, Equatable {

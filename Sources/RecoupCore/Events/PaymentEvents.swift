@@ -27,7 +27,7 @@ public enum DeclineScheme: String, Sendable, CaseIterable { case stripe, iso8583
 
 /// `payment.failed`.
 public struct PaymentFailed: Sendable, Equatable {
-    public struct Method: Sendable, Equatable {
+    public struct Method: Sendable, Hashable {
         public var id: String
         public var type: PaymentMethodType
         /// Card network as sent (`visa`, `mastercard`, ...); open-ended, so not an enumeration.

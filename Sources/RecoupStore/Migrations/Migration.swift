@@ -16,6 +16,7 @@ extension Migration {
     /// Every migration Recoup ships, in order. Append only: never edit one that has shipped.
     public static let all: [Migration] = [
         .v1InitialSchema,
+        .v2PaymentRetries,
     ]
 
     /// The newest schema version this build knows; readiness requires the database to be at it.

@@ -5,9 +5,17 @@ import RecoupCore
 /// Append-style records: payment failures, disputes, CRM signals, promises, plans, replies.
 /// Each is keyed by its natural id (or the event id), so a second copy changes nothing.
 enum ActivityRepository {
-    static func recordPaymentFailure(_ failure: PaymentFailed, eventID: String, now: Date,
+    /// A failure is one attempt, named by its `payment_id`: a second event for the same attempt
+    /// is stale (it must not be planned twice).
+    static func recordPaymentFailure(_ failure: PaymentFailed, classification: DeclineClassification?, eventID: String, now: Date,
                                      _ connection: PostgresConnection) throws -> EventRecorder.Change {
         try AccountRepository.ensure(failure.accountID, now: now, connection)
+        let seen = try connection.query("SELECT event_id FROM recoup.payment_failures WHERE payment_id = $1 LIMIT 1",
+                                        [failure.paymentID])
+        if !seen.isEmpty {
+            return .init(outcome: .stale(reason: "payment attempt \(failure.paymentID) already recorded"),
+                         rule: "contract.idempotency", detail: ["payment_id": .string(failure.paymentID)])
+        }
         let backups = JSONValue.array(failure.backupMethods.map { method in
             .object(["id": method.id.map(JSONValue.string) ?? .null,
                      "type": method.type.map(JSONValue.string) ?? .null,
@@ -17,13 +25,14 @@ enum ActivityRepository {
             INSERT INTO recoup.payment_failures (
                 event_id, payment_id, invoice_id, account_id, amount_minor, currency, attempted_at, attempt,
                 method_id, method_type, method_network, method_exp_month, method_exp_year,
-                decline_code, decline_scheme, network_advice_code, backup_methods, recorded_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::jsonb, $18)
+                decline_code, decline_scheme, network_advice_code, backup_methods, recorded_at, category, known_code)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::jsonb, $18, $19, $20)
             """, [
                 eventID, failure.paymentID, failure.invoiceID, failure.accountID, failure.amountMinor, failure.currency.code,
                 failure.attemptedAt, failure.attempt, failure.method.id, failure.method.type.rawValue, failure.method.network,
                 failure.method.expMonth, failure.method.expYear, failure.decline.code, failure.decline.scheme?.rawValue,
-                failure.decline.networkAdviceCode, backups.serialized, now,
+                failure.decline.networkAdviceCode, backups.serialized, now, classification?.category.rawValue,
+                classification?.isKnown,
             ])
         return .init(outcome: .applied, detail: [
             "payment_id": .string(failure.paymentID), "decline_code": .string(failure.decline.code),

@@ -9,12 +9,16 @@ import RecoupCore
 /// of the same account or invoice concurrently and still converge.
 public struct EventRecorder: Sendable {
     public let clock: StoreClock
+    /// What payment events set in motion (retry plans, notices, escalations); nil records the
+    /// events only, for tests of the state rules alone.
+    public let payments: PaymentReactions?
 
-    public init(clock: StoreClock) {
+    public init(clock: StoreClock, payments: PaymentReactions? = nil) {
         self.clock = clock
+        self.payments = payments
     }
 
-    public func record(_ event: ParsedEvent, queue: String, connection: PostgresConnection) throws -> RecordOutcome {
+    public func record(_ event: ParsedEvent, queue: String, connection: PostgresConnection) throws -> Recorded {
         let now = try clock.now(connection)
         let inserted = try connection.query("""
             INSERT INTO recoup.inbox (event_id, event_type, queue, outcome, processed_at)
@@ -22,7 +26,11 @@ public struct EventRecorder: Sendable {
             ON CONFLICT (event_id) DO NOTHING
             RETURNING 1
             """, [event.envelope.id, event.envelope.type, queue, now])
-        guard inserted.count == 1 else { return .duplicate }
+        guard inserted.count == 1 else { return Recorded(outcome: .duplicate) }
+        // Every transaction that may write outbox rows locks the account first: one account's
+        // messages are then committed (and published) in order, and locks are always taken
+        // account before invoice.
+        try AccountRepository.lock(event.accountID, now: now, connection)
 
         let change = try apply(event.event, eventID: event.envelope.id, now: now, connection)
         var detail = change.detail
@@ -35,7 +43,37 @@ public struct EventRecorder: Sendable {
             detail: .object(detail), connection)
         try connection.execute("UPDATE recoup.inbox SET outcome = $2 WHERE event_id = $1",
                                [event.envelope.id, change.outcome.label])
-        return change.outcome
+        let effects = try react(to: event.event, outcome: change.outcome, eventID: event.envelope.id, now: now, connection)
+        return Recorded(outcome: change.outcome, effects: effects)
+    }
+
+    /// Decisions that follow from an event once it changed state: a failure is planned; a
+    /// payment, a paid or a voided invoice cancels the retries it makes pointless.
+    private func react(to event: InboundEvent, outcome: RecordOutcome, eventID: String, now: Date,
+                       _ connection: PostgresConnection) throws -> [RecordEffect] {
+        guard let payments, outcome == .applied || outcome == .partiallyApplied else { return [] }
+        switch event {
+        case .paymentFailed(let failure):
+            return try payments.failed(failure, eventID: eventID, now: now, connection)
+        case .paymentSucceeded(let payment):
+            return try payments.settled(invoiceID: payment.invoiceID, accountID: payment.accountID, reason: "payment succeeded",
+                                        eventID: eventID, now: now, connection)
+        case .invoicePaid(let paid):
+            guard try InvoiceRepository.currentStatus(paid.invoiceID, connection) == .paid else { return [] }
+            return try payments.settled(invoiceID: paid.invoiceID, accountID: paid.accountID, reason: "invoice paid",
+                                        eventID: eventID, now: now, connection)
+        case .invoiceVoided(let voided):
+            guard try InvoiceRepository.currentStatus(voided.invoiceID, connection) == .void else { return [] }
+            return try payments.settled(invoiceID: voided.invoiceID, accountID: voided.accountID, reason: "invoice voided",
+                                        eventID: eventID, now: now, connection)
+        case .invoiceCreated(let snapshot), .invoiceUpdated(let snapshot):
+            let status = try InvoiceRepository.currentStatus(snapshot.invoiceID, connection)
+            guard status == .paid || status == .void else { return [] }
+            return try payments.settled(invoiceID: snapshot.invoiceID, accountID: snapshot.accountID,
+                                        reason: "invoice \(status?.rawValue ?? "closed")", eventID: eventID, now: now, connection)
+        default:
+            return []
+        }
     }
 
     /// The result of merging one event into the state, and what the audit row says about it.
@@ -66,7 +104,11 @@ public struct EventRecorder: Sendable {
         case .paymentSucceeded(let payment):
             return try InvoiceRepository.recordPayment(payment, eventID: eventID, now: now, connection)
         case .paymentFailed(let failure):
-            return try ActivityRepository.recordPaymentFailure(failure, eventID: eventID, now: now, connection)
+            let classification = payments?.rules.taxonomy.classify(
+                code: failure.decline.code, scheme: failure.decline.scheme, methodType: failure.method.type,
+                adviceCode: failure.decline.networkAdviceCode)
+            return try ActivityRepository.recordPaymentFailure(failure, classification: classification, eventID: eventID,
+                                                               now: now, connection)
         case .disputeOpened(let dispute):
             return try ActivityRepository.recordDispute(
                 disputeID: dispute.disputeID, invoiceID: dispute.invoiceID, accountID: dispute.accountID,
@@ -95,6 +137,12 @@ enum AccountRepository {
             INSERT INTO recoup.accounts (account_id, created_at, updated_at) VALUES ($1, $2, $2)
             ON CONFLICT (account_id) DO NOTHING
             """, [accountID, now])
+    }
+
+    /// Creates the placeholder if needed and locks the account row until the transaction ends.
+    static func lock(_ accountID: String, now: Date, _ connection: PostgresConnection) throws {
+        try ensure(accountID, now: now, connection)
+        _ = try connection.query("SELECT 1 FROM recoup.accounts WHERE account_id = $1 FOR UPDATE", [accountID])
     }
 
     static func apply(_ account: AccountUpdated, now: Date, _ connection: PostgresConnection) throws -> EventRecorder.Change {
@@ -206,6 +254,12 @@ enum InvoiceRepository {
         try save(record, now: now, connection)
         let outcome: RecordOutcome = applied == InvoiceRecord.Applied.all(for: change) ? .applied : .partiallyApplied
         return .init(outcome: outcome, rule: "contract.version", detail: detail)
+    }
+
+    /// The invoice's lifecycle status as stored now.
+    static func currentStatus(_ invoiceID: String, _ connection: PostgresConnection) throws -> InvoiceRecord.Status? {
+        try connection.query("SELECT status FROM recoup.invoices WHERE invoice_id = $1", [invoiceID]).first?
+            .decodeOptional(String.self, at: 0).flatMap(InvoiceRecord.Status.init(rawValue:))
     }
 
     /// Payments add up by `payment_id`, whatever order they arrive in.

@@ -1,4 +1,5 @@
 import Foundation
+import RecoupConfig
 import Logging
 
 /// Everything `recoupd` and `recoupctl` read at start, from `Config/recoupd.yaml` (or the
@@ -14,6 +15,8 @@ import Logging
 ///   recoup_app), `postgres.pool_size` (int, 4), `postgres.migrate_on_start` (bool, true)
 /// - `processing.lanes` (int, 8), `processing.transient_attempts` (int, 5),
 ///   `processing.transient_delivery_limit` (int, 5)
+/// - `policy.directory` (path, default: the configuration file's folder): where the policy
+///   files live (`payments/*.yaml`, `templates/`); relative paths are taken from the file's folder
 /// - `shutdown.grace_seconds` (int, 20)
 /// - `logging.level` (trace … critical, info)
 ///
@@ -59,6 +62,8 @@ public struct RecoupConfiguration: Sendable {
     public var amqp: AMQPSettings
     public var postgres: PostgresSettings
     public var processing: ProcessingSettings
+    /// The folder holding the policy files and templates (`Config/`).
+    public var policyDirectory: String
     public var shutdownGraceSeconds: Int
     public var logLevel: LogLevel
 
@@ -128,6 +133,16 @@ public struct RecoupConfiguration: Sendable {
             transientDeliveryLimit: try processingNode?.int("transient_delivery_limit", default: 5, in: 1...1000) ?? 5)
         try processingNode?.rejectUnknownKeys()
 
+        var policyNode = try root.section("policy")
+        let fileFolder = URL(fileURLWithPath: file).deletingLastPathComponent().path
+        let policyDirectory: String
+        if let configured = try policyNode?.string("directory") {
+            policyDirectory = configured.hasPrefix("/") ? configured : URL(fileURLWithPath: fileFolder).appendingPathComponent(configured).path
+        } else {
+            policyDirectory = fileFolder
+        }
+        try policyNode?.rejectUnknownKeys()
+
         var shutdownNode = try root.section("shutdown")
         let grace = try shutdownNode?.int("grace_seconds", default: 20, in: 1...3600) ?? 20
         try shutdownNode?.rejectUnknownKeys()
@@ -139,7 +154,7 @@ public struct RecoupConfiguration: Sendable {
         try root.rejectUnknownKeys()
         return RecoupConfiguration(
             file: file, environment: environment, clock: clock, amqp: amqp, postgres: postgres,
-            processing: processing, shutdownGraceSeconds: grace, logLevel: level)
+            processing: processing, policyDirectory: policyDirectory, shutdownGraceSeconds: grace, logLevel: level)
     }
 
     /// The secret from `$CREDENTIALS_DIRECTORY/<file>` or else the environment variable.
@@ -197,6 +212,7 @@ extension RecoupConfiguration {
           processing.lanes: \(processing.lanes)
           processing.transient_attempts: \(processing.transientAttempts)
           processing.transient_delivery_limit: \(processing.transientDeliveryLimit)
+          policy.directory: \(policyDirectory)
           shutdown.grace_seconds: \(shutdownGraceSeconds)
           logging.level: \(logLevel.rawValue)
         """

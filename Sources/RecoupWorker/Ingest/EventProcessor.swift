@@ -11,7 +11,7 @@ import RecoupStore
 /// `transient_exhausted` after a bounded number of deliveries.
 public struct EventProcessor: Sendable {
     public enum Disposition: Sendable, Equatable {
-        case processed(RecordOutcome)
+        case processed(Recorded)
         case deadLetter(DeadLetterClass, reason: String)
         case retryLater(reason: String)
         case abandon

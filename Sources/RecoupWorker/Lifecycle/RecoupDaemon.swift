@@ -2,13 +2,15 @@ import AMQP
 import Foundation
 import Logging
 import Postgres
+import RecoupConfig
 import RecoupStore
 import ServiceLifecycle
 
-/// `recoupd`: migrates if asked, then runs one consumer per inbound queue in one ServiceGroup
-/// until SIGTERM/SIGINT, shutting down gracefully within the configured bound.
+/// `recoupd`: migrates if asked, then runs in one ServiceGroup, until SIGTERM/SIGINT: the
+/// outbox relay, the timer scheduler and one consumer per inbound queue, shutting down
+/// gracefully (consumers first, the relay's last pass after them) within the configured bound.
 public enum RecoupDaemon {
-    public static func run(configuration: RecoupConfiguration, logger: Logger) async throws {
+    public static func run(configuration: RecoupConfiguration, policy: LoadedPolicy, logger: Logger) async throws {
         let amqpConfiguration = try configuration.amqpConfiguration(connectionName: "recoupd")
         let postgresConfiguration = configuration.postgresConfiguration(applicationName: "recoupd")
 
@@ -19,13 +21,25 @@ public enum RecoupDaemon {
         try await requireCurrentSchema(pool: pool)
 
         let counters = Counters()
-        let recorder = EventRecorder(clock: configuration.clock == .controlled ? .controlled : .system)
+        let clock: StoreClock = configuration.clock == .controlled ? .controlled : .system
+        let reactions = policy.reactions
+        let recorder = EventRecorder(clock: clock, payments: reactions)
         let processor = EventProcessor(pool: pool, recorder: recorder, settings: configuration.processing, logger: logger)
         let deadLetters = AMQPPublisher(configuration: amqpConfiguration, topology: RecoupTopology.topology, logger: logger)
+        var relayConfiguration = amqpConfiguration
+        relayConfiguration.connectionName = "recoupd-outbox"
+        let outboxPublisher = AMQPPublisher(configuration: relayConfiguration, topology: RecoupTopology.topology, logger: logger)
+        let listenerConfiguration = configuration.postgresConfiguration(applicationName: "recoupd-listener")
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: ClosingService(description: "postgres-pool") { await pool.close() }, serviceName: "postgres-pool"),
             .init(service: ClosingService(description: "dead-letter-publisher") { await deadLetters.close() }, serviceName: "dead-letter-publisher"),
+            .init(service: ClosingService(description: "outbox-publisher") { await outboxPublisher.close() }, serviceName: "outbox-publisher"),
+            .init(service: OutboxRelayService(pool: pool, publisher: outboxPublisher, listenerConfiguration: listenerConfiguration,
+                                              counters: counters, logger: logger), serviceName: "outbox-relay"),
+            .init(service: TimerSchedulerService(pool: pool, runner: TimerRunner(clock: clock, payments: reactions),
+                                                 listenerConfiguration: listenerConfiguration, counters: counters, logger: logger),
+                  serviceName: "timer-scheduler"),
         ]
         for queue in RecoupTopology.inboundQueues {
             let consumer = AMQPConsumer(
@@ -46,6 +60,8 @@ public enum RecoupDaemon {
             "environment": "\(configuration.environment.rawValue)", "clock": "\(configuration.clock.rawValue)",
             "queues": "\(RecoupTopology.inboundQueues.map(\.name).joined(separator: ","))",
             "lanes": "\(configuration.processing.lanes)", "prefetch": "\(configuration.amqp.prefetch)",
+            "policy": "\(configuration.policyDirectory)", "decline_codes": "\(policy.payments.taxonomy.entries.count)",
+            "network_rules": "\(policy.payments.networkRules.count)",
         ])
         try await ServiceGroup(configuration: groupConfiguration).run()
         logger.info("recoupd stopped", metadata: ["counters": .dictionary(

@@ -70,7 +70,10 @@ struct RecoupctlTests {
             }
             #expect(try await world.count("SELECT count(*) FROM recoup.invoices") == 3)
             #expect(try await world.count("SELECT count(*) FROM recoup.invoices WHERE status = 'paid' AND number IS NOT NULL") == 1)
-            #expect(try await world.count("SELECT count(*) FROM recoup.audit_log") == 9)
+            // One row per event, plus the plan for the sample's failed payment.
+            #expect(try await world.count("SELECT count(*) FROM recoup.audit_log WHERE kind LIKE 'event.%'") == 9)
+            #expect(try await world.count("SELECT count(*) FROM recoup.audit_log WHERE kind = 'payment.planned'") == 1)
+            #expect(try await world.count("SELECT count(*) FROM recoup.payment_retries WHERE status = 'scheduled'") == 1)
             #expect(try await world.count("SELECT count(*) FROM recoup.disputes WHERE status = 'open'") == 1)
             try await world.stop()
         }

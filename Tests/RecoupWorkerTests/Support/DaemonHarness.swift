@@ -27,23 +27,38 @@ final class DaemonHarness: Sendable {
         return TestEnvironment.repositoryRoot.appendingPathComponent(".build/debug")
     }
 
-    init(name: String, clock: String = "system", extraConfig: String = "") async throws {
-        vhost = try await TestEnvironment.makeVhost(prefix: name)
+    /// The broker this world uses: the shared local one (with a vhost of its own), or a
+    /// scratch node the test can stop and start.
+    let amqpURL: String
+    private let ownsVhost: Bool
+
+    init(name: String, clock: String = "system", extraConfig: String = "", broker: ScratchBroker? = nil) async throws {
+        if let broker {
+            vhost = "recoup"
+            amqpURL = broker.amqpURL
+            ownsVhost = false
+        } else {
+            vhost = try await TestEnvironment.makeVhost(prefix: name)
+            amqpURL = TestEnvironment.amqpURL(vhost: vhost)
+            ownsVhost = true
+        }
         database = try await TestEnvironment.offPool { try TestEnvironment.makeDatabase(prefix: name) }
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("recoup-\(vhost)")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("recoup-\(database)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configPath = directory.appendingPathComponent("recoupd.yaml").path
         let config = """
             environment: development
             clock: \(clock)
             amqp:
-              url: \(TestEnvironment.amqpURL(vhost: vhost))
+              url: \(amqpURL)
               heartbeat_seconds: 10
               prefetch: 100
             postgres:
               url: \(TestEnvironment.postgresURL(database: database, user: "recoup_app"))
               admin_url: \(TestEnvironment.postgresURL(database: database, user: "recoup_owner"))
               pool_size: 4
+            policy:
+              directory: \(TestEnvironment.repositoryRoot.appendingPathComponent("Config").path)
             shutdown:
               grace_seconds: 15
             logging:
@@ -55,7 +70,7 @@ final class DaemonHarness: Sendable {
         pool = PostgresPool(
             configuration: PostgresConfiguration(url: TestEnvironment.postgresURL(database: database, user: "recoup_owner"), poolSize: 2),
             logger: logger)
-        let amqp = AMQPConfiguration(url: try AMQPURL.parse(TestEnvironment.amqpURL(vhost: vhost)), connectionName: "test")
+        let amqp = AMQPConfiguration(url: try AMQPURL.parse(amqpURL), connectionName: "test")
         publisher = AMQPPublisher(configuration: amqp, topology: RecoupTopology.topology, logger: logger)
         admin = AMQPAdmin(configuration: amqp, logger: logger)
         // Declare the topology up front so events published before recoupd starts are queued.
@@ -178,9 +193,9 @@ final class DaemonHarness: Sendable {
     }
 
     /// Runs `body` with a fresh world and always tears it down afterwards.
-    static func with(name: String, clock: String = "system", extraConfig: String = "",
+    static func with(name: String, clock: String = "system", extraConfig: String = "", broker: ScratchBroker? = nil,
                      _ body: (DaemonHarness) async throws -> Void) async throws {
-        let world = try await DaemonHarness(name: name, clock: clock, extraConfig: extraConfig)
+        let world = try await DaemonHarness(name: name, clock: clock, extraConfig: extraConfig, broker: broker)
         do {
             try await body(world)
         } catch {
@@ -196,7 +211,7 @@ final class DaemonHarness: Sendable {
         await publisher.close()
         await admin.close()
         await pool.close()
-        try? await TestEnvironment.deleteVhost(vhost)
+        if ownsVhost { try? await TestEnvironment.deleteVhost(vhost) }
         let database = self.database
         _ = try? await TestEnvironment.offPool { try TestEnvironment.dropDatabase(database) }
         try? FileManager.default.removeItem(at: directory)

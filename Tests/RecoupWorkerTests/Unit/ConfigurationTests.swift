@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import RecoupConfig
 @testable import RecoupWorker
 
 @Suite("Configuration")

@@ -1,0 +1,110 @@
+import Foundation
+import Postgres
+import RecoupCore
+
+/// What a decision needs to know about an account, read (and locked) in the deciding transaction.
+struct AccountFacts {
+    var accountID: String
+    var firstName: String?
+    var email: String?
+    var emailConsent: Bool
+    var locale: String
+    var timeZone: TimeZone
+    var currency: String?
+    var arrMinor: Int64?
+    var tierOverride: String?
+
+    /// Locks the account row (creating the placeholder if needed) and reads it. Every writer of
+    /// outbox rows locks the account first, which keeps one account's messages in order.
+    static func lock(_ accountID: String, now: Date, _ connection: PostgresConnection) throws -> AccountFacts {
+        try AccountRepository.ensure(accountID, now: now, connection)
+        let row = try connection.query("""
+            SELECT first_name, email, consent_email, locale, timezone, currency, arr_minor, tier_override
+              FROM recoup.accounts WHERE account_id = $1 FOR UPDATE
+            """, [accountID]).first!
+        let zoneName = try row.decode(String.self, at: 4)
+        return AccountFacts(
+            accountID: accountID, firstName: try row.decodeOptional(String.self, at: 0),
+            email: try row.decodeOptional(String.self, at: 1), emailConsent: try row.decode(Bool.self, at: 2),
+            locale: try row.decode(String.self, at: 3),
+            timeZone: TimeZone(identifier: zoneName) ?? TimeZone(identifier: "UTC")!,
+            currency: try row.decodeOptional(String.self, at: 5), arrMinor: try row.decodeOptional(Int64.self, at: 6),
+            tierOverride: try row.decodeOptional(String.self, at: 7))
+    }
+
+    var valueTier: ValueTier {
+        ValueTier.of(arrMinor: arrMinor, currency: currency.flatMap(Currency.init(code:)),
+                     override: tierOverride.flatMap(ValueTier.init(rawValue:)))
+    }
+}
+
+/// What a decision needs to know about an invoice: its status, balance, disputes and holds.
+struct InvoiceFacts {
+    var invoiceID: String
+    var accountID: String
+    var number: String?
+    var currency: Currency?
+    var status: String?
+    var amountDueMinor: Int64?
+    var paidMinor: Int64
+    var dueDate: LocalDate?
+    var paymentURL: String?
+    var openDisputes: Int
+    var openHolds: Int
+
+    /// Locks the invoice row (creating the placeholder if needed) and reads it with its open
+    /// disputes and holds.
+    static func lock(_ invoiceID: String, accountID: String, now: Date, _ connection: PostgresConnection) throws -> InvoiceFacts {
+        try connection.execute("""
+            INSERT INTO recoup.invoices (invoice_id, account_id, created_at, updated_at) VALUES ($1, $2, $3, $3)
+            ON CONFLICT (invoice_id) DO NOTHING
+            """, [invoiceID, accountID, now])
+        let row = try connection.query("""
+            SELECT account_id, number, currency, status, amount_due_minor,
+                   greatest(amount_paid_minor, payments_received_minor), to_char(due_date, 'YYYY-MM-DD'), payment_url,
+                   (SELECT count(*) FROM recoup.disputes d WHERE d.invoice_id = i.invoice_id AND d.status = 'open'),
+                   (SELECT count(*) FROM recoup.invoice_holds h WHERE h.invoice_id = i.invoice_id AND h.released_at IS NULL)
+              FROM recoup.invoices i WHERE invoice_id = $1 FOR UPDATE
+            """, [invoiceID]).first!
+        return InvoiceFacts(
+            invoiceID: invoiceID, accountID: try row.decode(String.self, at: 0),
+            number: try row.decodeOptional(String.self, at: 1),
+            currency: try row.decodeOptional(String.self, at: 2).flatMap(Currency.init(code:)),
+            status: try row.decodeOptional(String.self, at: 3), amountDueMinor: try row.decodeOptional(Int64.self, at: 4),
+            paidMinor: try row.decode(Int64.self, at: 5),
+            dueDate: try row.decodeOptional(String.self, at: 6).flatMap(LocalDate.init),
+            paymentURL: try row.decodeOptional(String.self, at: 7),
+            openDisputes: try row.decode(Int.self, at: 8), openHolds: try row.decode(Int.self, at: 9))
+    }
+
+    /// What is still owed, when the invoice's amount is known.
+    var openBalance: Money? {
+        guard let amountDueMinor, let currency else { return nil }
+        return Money(minorUnits: max(0, amountDueMinor - paidMinor), currency: currency)
+    }
+
+    /// Whether retries and payment notices may still go out. An invoice Recoup has not seen
+    /// described yet (only its failure) is not known to be paid, so it is collectible.
+    var standing: InvoiceStanding {
+        switch status {
+        case "paid": return .notCollectible(reason: "paid")
+        case "void": return .notCollectible(reason: "voided")
+        case "uncollectible": return .notCollectible(reason: "uncollectible")
+        default: break
+        }
+        if openDisputes > 0 { return .notCollectible(reason: "disputed") }
+        if openHolds > 0 { return .notCollectible(reason: "on hold") }
+        if let balance = openBalance, balance.minorUnits == 0 { return .notCollectible(reason: "fully paid") }
+        return .collectible
+    }
+
+    /// Days past the due date in the account's time zone (0 before it; nil when unknown).
+    func daysOverdue(now: Date, timeZone: TimeZone) -> Int? {
+        guard let dueDate else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: now)
+        guard let today = LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1) else { return nil }
+        return max(0, today.daysSinceEpoch - dueDate.daysSinceEpoch)
+    }
+}

@@ -1,0 +1,24 @@
+/// What recording an event or firing a timer set in motion, beyond the state change: the
+/// worker counts these (metrics) and tests read them. No personal data.
+public enum RecordEffect: Sendable, Hashable {
+    case declineClassified(category: String, known: Bool)
+    case retryScheduled(category: String)
+    case retryRequested(category: String)
+    case retryDeferred(rule: String)
+    case retrySkipped(reason: String)
+    case retriesCancelled(count: Int)
+    case messageQueued(channel: String, stage: String)
+    case noticeSuppressed(reason: String)
+    case escalationRaised(owner: String)
+}
+
+/// The result of recording one inbound event.
+public struct Recorded: Sendable, Equatable {
+    public var outcome: RecordOutcome
+    public var effects: [RecordEffect]
+
+    public init(outcome: RecordOutcome, effects: [RecordEffect] = []) {
+        self.outcome = outcome
+        self.effects = effects
+    }
+}

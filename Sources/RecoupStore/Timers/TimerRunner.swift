@@ -1,0 +1,91 @@
+import Foundation
+import Postgres
+import RecoupCore
+
+/// Fires due timers: claims a batch (skipping timers another instance holds), carries each out
+/// in a savepoint of one transaction, and marks it fired. A timer whose work fails is pushed
+/// back with its error recorded, and after `maxAttempts` is closed and audited, so one broken
+/// timer never blocks the rest.
+public struct TimerRunner: Sendable {
+    public let clock: StoreClock
+    public let payments: PaymentReactions
+    /// Firings of one timer before it is given up (its error stays in `timers.last_error`).
+    public var maxAttempts = 10
+
+    public init(clock: StoreClock, payments: PaymentReactions) {
+        self.clock = clock
+        self.payments = payments
+    }
+
+    /// What one batch did.
+    public struct Report: Sendable, Equatable {
+        public var claimed = 0
+        public var fired = 0
+        public var failed = 0
+        public var effects: [RecordEffect] = []
+        /// When the next pending timer is due, read after the batch (nil: none pending).
+        public var nextDueAt: Date?
+        /// The clock's time the batch ran at.
+        public var now: Date
+    }
+
+    /// Fires up to `limit` due timers in the caller's transaction.
+    public func fireDue(limit: Int, _ connection: PostgresConnection) throws -> Report {
+        let now = try clock.now(connection)
+        let timers = try TimerStore.claimDue(now: now, limit: limit, connection)
+        var report = Report(claimed: timers.count, now: now)
+        for timer in timers {
+            try connection.executeScript("SAVEPOINT recoup_timer")
+            do {
+                report.effects += try fire(timer, now: now, connection)
+                try TimerStore.markFired(timer.timerID, at: now, connection)
+                try connection.executeScript("RELEASE SAVEPOINT recoup_timer")
+                report.fired += 1
+            } catch let error as PostgresError where error.isTransient {
+                // Serialization failures, deadlocks, a lost connection: the whole batch is retried.
+                throw error
+            } catch {
+                try connection.executeScript("ROLLBACK TO SAVEPOINT recoup_timer")
+                let summary = Self.summary(of: error)
+                let giveUp = timer.attempts + 1 >= maxAttempts
+                let backoff = min(3_600, 30 * pow(2, Double(timer.attempts)))
+                try TimerStore.recordFailure(timer.timerID, error: summary, retryAt: now.addingTimeInterval(backoff),
+                                             giveUp: giveUp, now: now, connection)
+                if giveUp {
+                    try AuditLog.append(kind: "timer.failed", at: now, accountID: timer.accountID, invoiceID: timer.invoiceID,
+                                        eventID: nil, rule: "timer.max_attempts", detail: .object([
+                                            "timer_kind": .string(timer.kind), "dedupe_key": .string(timer.dedupeKey),
+                                            "attempts": .int(Int64(timer.attempts + 1)), "error": .string(summary),
+                                        ]), connection)
+                }
+                report.failed += 1
+            }
+        }
+        report.nextDueAt = try TimerStore.nextDueAt(connection)
+        return report
+    }
+
+    private func fire(_ timer: DueTimer, now: Date, _ connection: PostgresConnection) throws -> [RecordEffect] {
+        switch timer.kind {
+        case PaymentRetryLedger.timerKind:
+            return try payments.fireRetry(timer, now: now, connection)
+        case PaymentReactions.noticeTimerKind:
+            return try payments.fireNotice(timer, now: now, connection)
+        default:
+            throw UnknownTimerKind(kind: timer.kind)
+        }
+    }
+
+    /// An error in a form safe to store and log: the kind and SQLSTATE, never values.
+    public static func summary(of error: any Error) -> String {
+        if let error = error as? PostgresError { return "database \(error.kind) error, SQLSTATE \(error.sqlState ?? "none")" }
+        if let error = error as? TimerPayloadError { return error.description }
+        if let error = error as? UnknownTimerKind { return error.description }
+        return String(describing: type(of: error))
+    }
+}
+
+struct UnknownTimerKind: Error, CustomStringConvertible {
+    let kind: String
+    var description: String { "no handler for timer kind \(kind.prefix(64))" }
+}

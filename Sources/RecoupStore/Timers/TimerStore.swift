@@ -1,0 +1,98 @@
+import Foundation
+import Postgres
+import RecoupCore
+
+/// A timer whose time has come, claimed by one instance.
+public struct DueTimer: Sendable {
+    public var timerID: Int64
+    public var kind: String
+    public var dedupeKey: String
+    public var dueAt: Date
+    public var accountID: String?
+    public var invoiceID: String?
+    public var payload: JSONValue
+    public var attempts: Int
+}
+
+/// Time-based work in PostgreSQL (reminders, retries, pause expiry), due by the Recoup clock.
+///
+/// Several instances share the table: a due timer is claimed `FOR UPDATE SKIP LOCKED` inside the
+/// transaction that carries it out, so it fires once. New timers raise a NOTIFY so a sleeping
+/// scheduler wakes for one due sooner than it expected.
+public enum TimerStore {
+    public static let notifyChannel = "recoup_timers"
+
+    /// Schedules a timer unless one with `dedupeKey` exists (fired, cancelled or pending).
+    @discardableResult
+    public static func schedule(kind: String, dedupeKey: String, dueAt: Date, accountID: String?, invoiceID: String?,
+                                payload: JSONValue, now: Date, _ connection: PostgresConnection) throws -> Bool {
+        let inserted = try connection.execute("""
+            INSERT INTO recoup.timers (kind, dedupe_key, due_at, account_id, invoice_id, payload, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+            ON CONFLICT (dedupe_key) DO NOTHING
+            """, [kind, dedupeKey, dueAt, accountID, invoiceID, payload.serialized, now])
+        if inserted == 1 { try connection.notify(channel: notifyChannel) }
+        return inserted == 1
+    }
+
+    /// Cancels the pending timers of `kind` for an invoice; returns their dedupe keys.
+    @discardableResult
+    public static func cancel(kind: String, invoiceID: String, now: Date, _ connection: PostgresConnection) throws -> [String] {
+        try connection.query("""
+            UPDATE recoup.timers SET cancelled_at = $3
+             WHERE kind = $1 AND invoice_id = $2 AND fired_at IS NULL AND cancelled_at IS NULL
+            RETURNING dedupe_key
+            """, [kind, invoiceID, now]).map { try $0.decode(String.self, at: 0) }
+    }
+
+    /// Cancels one pending timer by its dedupe key.
+    public static func cancel(dedupeKey: String, now: Date, _ connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE recoup.timers SET cancelled_at = $2 WHERE dedupe_key = $1 AND fired_at IS NULL AND cancelled_at IS NULL
+            """, [dedupeKey, now])
+    }
+
+    /// Claims up to `limit` timers due at `now`, oldest first, skipping those another
+    /// transaction holds. The claim lasts until the caller's transaction ends.
+    public static func claimDue(now: Date, limit: Int, _ connection: PostgresConnection) throws -> [DueTimer] {
+        try connection.query("""
+            SELECT timer_id, kind, dedupe_key, due_at, account_id, invoice_id, payload::text, attempts
+              FROM recoup.timers
+             WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= $1
+             ORDER BY due_at, timer_id
+             LIMIT $2
+               FOR UPDATE SKIP LOCKED
+            """, [now, limit]).map { row in
+            let payloadText = try row.decode(String.self, at: 6)
+            return DueTimer(
+                timerID: try row.decode(Int64.self, at: 0), kind: try row.decode(String.self, at: 1),
+                dedupeKey: try row.decode(String.self, at: 2), dueAt: try row.decode(Date.self, at: 3),
+                accountID: try row.decodeOptional(String.self, at: 4), invoiceID: try row.decodeOptional(String.self, at: 5),
+                payload: (try? JSONParser.parse(Array(payloadText.utf8))) ?? .null, attempts: try row.decode(Int.self, at: 7))
+        }
+    }
+
+    public static func markFired(_ timerID: Int64, at now: Date, _ connection: PostgresConnection) throws {
+        try connection.execute("UPDATE recoup.timers SET fired_at = $2 WHERE timer_id = $1", [timerID, now])
+    }
+
+    /// Records a failed firing and pushes the timer back to `retryAt`; with `giveUp` it is
+    /// closed instead (fired, with the error kept).
+    public static func recordFailure(_ timerID: Int64, error: String, retryAt: Date, giveUp: Bool, now: Date,
+                                     _ connection: PostgresConnection) throws {
+        try connection.execute("""
+            UPDATE recoup.timers
+               SET attempts = attempts + 1, last_error = $2,
+                   due_at = CASE WHEN $4 THEN due_at ELSE $3 END,
+                   fired_at = CASE WHEN $4 THEN $5 ELSE NULL END
+             WHERE timer_id = $1
+            """, [timerID, error, retryAt, giveUp, now])
+    }
+
+    /// When the next pending timer is due (nil: none pending).
+    public static func nextDueAt(_ connection: PostgresConnection) throws -> Date? {
+        try connection.query("""
+            SELECT min(due_at) FROM recoup.timers WHERE fired_at IS NULL AND cancelled_at IS NULL
+            """).first?.decodeOptional(Date.self, at: 0)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import Postgres
+import RecoupStore
+import ServiceLifecycle
+
+/// Fires due timers (retries, delayed notices) by the Recoup clock. Polls the timers table at
+/// least every `pollInterval`, and wakes at once on NOTIFY when the controlled clock moves or a
+/// timer is added. Several instances may run: timers are claimed with SKIP LOCKED.
+///
+/// A database outage is waited out with backoff; graceful shutdown lets the batch in flight
+/// commit and then stops.
+final class TimerSchedulerService: Service {
+    let pool: PostgresPool
+    let runner: TimerRunner
+    let listenerConfiguration: PostgresConfiguration
+    let counters: Counters
+    let logger: Logger
+    let batchSize = 200
+    let pollInterval: Duration = .seconds(1)
+
+    init(pool: PostgresPool, runner: TimerRunner, listenerConfiguration: PostgresConfiguration, counters: Counters, logger: Logger) {
+        self.pool = pool
+        self.runner = runner
+        self.listenerConfiguration = listenerConfiguration
+        self.counters = counters
+        var logger = logger
+        logger[metadataKey: "service"] = "timers"
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let loop = WakeableLoop(listenerConfiguration: listenerConfiguration,
+                                channels: [StoreClock.notifyChannel, TimerStore.notifyChannel], logger: logger)
+        await loop.run(describe: TimerRunner.summary(of:)) { [self] in
+            let runner = self.runner, batchSize = self.batchSize
+            let report = try await pool.transaction { try runner.fireDue(limit: batchSize, $0) }
+            record(report)
+            if report.claimed == batchSize { return .zero }
+            // Wall time: sleep until the next timer is due, polling at least every interval.
+            // The controlled clock moves only by NOTIFY, which ends the pause at once.
+            if runner.clock == .system, let next = report.nextDueAt {
+                return min(pollInterval, .milliseconds(max(5, Int(next.timeIntervalSince(Date()) * 1000))))
+            }
+            return pollInterval
+        }
+        logger.info("timer scheduler stopped")
+    }
+
+    private func record(_ report: TimerRunner.Report) {
+        guard report.claimed > 0 else { return }
+        counters.increment("recoup_timers_fired_total", by: report.fired)
+        if report.failed > 0 {
+            counters.increment("recoup_timers_failed_total", by: report.failed)
+            logger.error("timers failed", metadata: ["count": "\(report.failed)"])
+        }
+        Effects.count(report.effects, counters)
+        logger.debug("timers fired", metadata: ["fired": "\(report.fired)", "at": "\(report.now.formatted(.iso8601))"])
+    }
+}

@@ -1,0 +1,238 @@
+import AMQP
+import Foundation
+import RecoupCore
+import Testing
+import TestSupport
+
+/// Payment failures through the real recoupd, broker and database, with the controlled clock:
+/// retries at the policy's offsets within the networks' limits, backups before the customer,
+/// safe wording, no retry for a paid invoice, and retries that survive a broker outage.
+@Suite("Payment failures, end to end", .serialized)
+struct PaymentFailureEndToEndTests {
+    static let start = "2026-12-02T10:00:00Z"
+
+    /// A world with the clock at `start`, capture queues bound, and one account with an invoice.
+    static func world(_ name: String, broker: ScratchBroker? = nil, invoices: [String] = ["in_1"],
+                      _ body: (DaemonHarness) async throws -> Void) async throws {
+        try await DaemonHarness.with(name: name, clock: "controlled", broker: broker) { world in
+            try await world.captureOutbound()
+            try await world.startMigrated()
+            try await world.clock("set", start)
+            try await world.publish([TestEvent.account("acc_1")] + invoices.map { TestEvent.invoice($0, account: "acc_1") })
+            try await world.waitForInbox(1 + invoices.count)
+            try await body(world)
+        }
+    }
+
+    static func retries(_ world: DaemonHarness, status: String) async throws -> Int {
+        try await world.count("SELECT count(*) FROM recoup.payment_retries WHERE status = $1", [status])
+    }
+
+    static func dueAt(_ world: DaemonHarness, causedBy event: String) async throws -> String {
+        try await world.query { connection in
+            try connection.query("""
+                SELECT to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM recoup.payment_retries WHERE caused_by = $1
+                """, [event]).first!.decode(String.self, at: 0)
+        }
+    }
+
+    @Test("insufficient funds on Visa: retried at +3d, +5d, +7d, then no more; the customer told from the second failure")
+    func fundsOnVisa() async throws {
+        try await Self.world("funds") { world in
+            var inboxCount = 2  // the account and its invoice
+            func fail(_ n: Int, at time: String) async throws {
+                try await world.publish([TestEvent.paymentFailed("py_\(n)", invoice: "in_1", account: "acc_1", at: time, attempt: n,
+                                                                 method: TestEvent.visa, code: "insufficient_funds")])
+                inboxCount += 1
+                try await world.waitForInbox(inboxCount)
+            }
+
+            try await fail(1, at: "2026-12-02T09:55:00Z")
+            #expect(try await Self.dueAt(world, causedBy: "evt_py_1") == "2026-12-05T09:55:00Z")
+            #expect(try await world.published(OutboundCapture.messages).isEmpty, "no notice while a likely retry is pending")
+            try await world.clock("advance", "2d23h")
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await world.published(OutboundCapture.commands).isEmpty, "not yet due")
+
+            try await world.clock("advance", "1h")                     // 12-05 10:00
+            let first = try await world.awaitPublished(OutboundCapture.commands, count: 1)
+            #expect(first.map(\.type) == ["payment.retry.requested"])
+            #expect(first.first?.string("payment_method_id") == "pm_visa")
+            #expect(first.first?.data["attempt"]?.int64Value == 2)
+            #expect(first.first?.string("reason")?.hasPrefix("insufficient_funds") == true)
+            #expect(first.first?.delivery.properties.messageID == first.first?.string("retry_id"))
+
+            try await fail(2, at: "2026-12-05T10:00:30Z")
+            #expect(try await Self.dueAt(world, causedBy: "evt_py_2") == "2026-12-10T10:00:30Z")
+            let notice = try await world.awaitPublished(OutboundCapture.messages, count: 1)
+            #expect(notice.first?.string("stage") == "payment_failed")
+            #expect(notice.first?.string("to") == "ap@example.test")
+            #expect(notice.first?.string("body")?.contains("December 10, 2026") == true, "\(notice.first?.string("body") ?? "")")
+            #expect(notice.first?.string("payment_url") == "https://pay.example/in_1")
+
+            try await world.clock("advance", "5d1m")                   // 12-10 10:01
+            _ = try await world.awaitPublished(OutboundCapture.commands, count: 1)
+            try await fail(3, at: "2026-12-10T10:02:00Z")
+            #expect(try await Self.dueAt(world, causedBy: "evt_py_3") == "2026-12-17T10:02:00Z")
+            let again = try await world.awaitPublished(OutboundCapture.messages, count: 1)
+            #expect(again.count == 1)
+            #expect(again.first?.string("body")?.contains("December 17, 2026") == true)
+            try await world.clock("advance", "7d2m")                   // 12-17 10:03
+            let third = try await world.awaitPublished(OutboundCapture.commands, count: 1)
+            #expect(third.first?.data["attempt"]?.int64Value == 4)
+
+            try await fail(4, at: "2026-12-17T10:04:00Z")
+            #expect(try await world.count("SELECT count(*) FROM recoup.payment_retries WHERE caused_by = 'evt_py_4'") == 0,
+                    "the schedule is used up: no fourth retry")
+            #expect(try await world.count("""
+                SELECT count(*) FROM recoup.audit_log WHERE event_id = 'evt_py_4' AND kind = 'payment.planned' AND detail->>'action' = 'ask_customer'
+                """) == 1)
+            let ask = try await world.awaitPublished(OutboundCapture.messages, count: 1)
+            #expect(ask.count == 1)
+            #expect(ask.first?.string("body")?.contains("try again on") == false, "no retry date once retries stop")
+            #expect(ask.first?.string("body")?.contains("update your payment method") == true)
+            try await world.clock("advance", "20d")
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await world.published(OutboundCapture.commands).isEmpty)
+            #expect(try await Self.retries(world, status: "requested") + Self.retries(world, status: "answered") == 3)
+            #expect(try await world.count("SELECT count(*) FROM recoup.audit_log WHERE kind = 'payment.retry.requested'") == 3)
+            try await world.stop()
+        }
+    }
+
+    @Test("a stolen card is never retried: the backup is tried, and the customer asked without a word of why")
+    func stolenCard() async throws {
+        try await Self.world("stolen") { world in
+            let backup: [String: Any] = ["id": "pm_backup", "type": "card", "network": "mastercard"]
+            try await world.publish([TestEvent.paymentFailed("py_s", invoice: "in_1", account: "acc_1", at: "2026-12-02T09:59:00Z",
+                                                             method: TestEvent.visa, code: "stolen_card", backups: [backup])])
+            let tried = try await world.awaitPublished(OutboundCapture.commands, count: 1)
+            #expect(tried.first?.string("payment_method_id") == "pm_backup")
+            #expect(try await world.published(OutboundCapture.messages).isEmpty, "the backup gets its chance first")
+
+            try await world.clock("advance", "2h1m")
+            let asked = try await world.awaitPublished(OutboundCapture.messages, count: 1)
+            let text = [asked.first?.string("subject"), asked.first?.string("body")].compactMap { $0 }.joined(separator: "\n")
+            #expect(CustomerWording.forbiddenWords(in: text) == [], "\(text)")
+            #expect(!text.lowercased().contains("stolen_card"))
+            #expect(text.contains("Your bank declined the payment."))
+            #expect(text.contains("https://pay.example/in_1"))
+
+            try await world.clock("advance", "30d")
+            try await Task.sleep(for: .seconds(3))
+            let later = try await world.published(OutboundCapture.commands)
+            #expect(later.allSatisfy { $0.string("payment_method_id") != "pm_visa" })
+            #expect(try await world.count("SELECT count(*) FROM recoup.payment_retries WHERE method_id = 'pm_visa'") == 0)
+            try await world.stop()
+        }
+    }
+
+    @Test("an invoice paid (or disputed) before its retry is due gets no retry command")
+    func paidBeforeDue() async throws {
+        try await Self.world("paid", invoices: ["in_1", "in_2"]) { world in
+            try await world.publish([
+                TestEvent.paymentFailed("py_p1", invoice: "in_1", account: "acc_1", at: "2026-12-02T09:00:00Z",
+                                        method: TestEvent.visa, code: "insufficient_funds"),
+                TestEvent.paymentFailed("py_p2", invoice: "in_2", account: "acc_1", at: "2026-12-02T09:00:00Z",
+                                        method: ["id": "pm_other", "type": "card", "network": "visa"], code: "insufficient_funds"),
+            ])
+            try await world.waitForInbox(5)
+            #expect(try await Self.retries(world, status: "scheduled") == 2)
+            try await world.publish([
+                TestEvent.invoicePaid("in_1", account: "acc_1", version: 2),
+                TestEvent.make("dispute.opened", data: ["dispute_id": "dp_1", "invoice_id": "in_2", "account_id": "acc_1", "reason": "seats"]),
+            ])
+            try await world.waitForInbox(7)
+            #expect(try await Self.retries(world, status: "cancelled") == 1, "paid: the retry is cancelled at once")
+
+            try await world.clock("advance", "4d")
+            try await world.waitUntil("the disputed invoice's retry is skipped at its time") {
+                try await Self.retries(world, status: "skipped") == 1
+            }
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await world.published(OutboundCapture.commands).isEmpty)
+            #expect(try await world.count("""
+                SELECT count(*) FROM recoup.audit_log WHERE kind = 'payment.retry.skipped' AND detail->>'reason' = 'disputed'
+                """) == 1)
+            #expect(try await world.count("SELECT count(*) FROM recoup.audit_log WHERE kind = 'payment.retries_cancelled'") == 1)
+            try await world.stop()
+        }
+    }
+
+    @Test("an unauthorized ACH return stops retries and raises an escalation with context")
+    func unauthorizedReturn() async throws {
+        try await Self.world("ach") { world in
+            try await world.publish([TestEvent.paymentFailed("py_a", invoice: "in_1", account: "acc_1", at: "2026-12-02T08:00:00Z",
+                                                             method: ["id": "pm_ach", "type": "ach_debit"], code: "R10", scheme: "nacha")])
+            let raised = try await world.awaitPublished(OutboundCapture.escalations, count: 1)
+            let escalation = try #require(raised.first)
+            #expect(escalation.type == "escalation.raised")
+            #expect(escalation.delivery.routingKey == "escalation.collector")
+            #expect(escalation.string("rule") == "nacha.unauthorized.stop")
+            #expect(escalation.data["invoice_ids"] == .array([.string("in_1")]))
+            #expect(escalation.data["context"]?["days_overdue"]?.int64Value == 1)
+            #expect(escalation.data["context"]?["open_balance_minor"]?.int64Value == 120_000)
+            #expect(escalation.data["context"]?["payments"]?.arrayValue?.count == 1)
+            #expect(escalation.string("recommended_action")?.isEmpty == false)
+            #expect(try await world.count("SELECT count(*) FROM recoup.payment_retries") == 0)
+            #expect(try await world.published(OutboundCapture.messages).isEmpty, "a person talks to the customer")
+            try await world.stop()
+        }
+    }
+
+    @Test("retries that fall due while the broker is down are published once it is back, each exactly once")
+    func brokerOutage() async throws {
+        let broker = try await ScratchBroker.start(name: "outage")
+        do {
+            try await Self.world("outage", broker: broker, invoices: ["in_1", "in_2", "in_3"]) { world in
+                try await world.publish((1...3).map { n in
+                    TestEvent.paymentFailed("py_o\(n)", invoice: "in_\(n)", account: "acc_1", at: "2026-12-02T09:00:00Z",
+                                            method: ["id": "pm_o\(n)", "type": "card", "network": "visa"], code: "insufficient_funds")
+                })
+                try await world.waitForInbox(7)
+                #expect(try await Self.retries(world, status: "scheduled") == 3)
+
+                try await broker.stop()
+                try await world.clock("advance", "3d1h")
+                try await world.waitUntil("the retries to fall due with the broker down") {
+                    try await Self.retries(world, status: "requested") == 3
+                }
+                try await Task.sleep(for: .seconds(2))
+                #expect(try await world.count("SELECT count(*) FROM recoup.outbox WHERE published_at IS NULL AND message_type = 'payment.retry.requested'") == 3)
+
+                try await broker.startAgain()
+                try await world.waitUntil("the outbox to drain", timeout: .seconds(90)) {
+                    try await world.count("SELECT count(*) FROM recoup.outbox WHERE published_at IS NULL") == 0
+                }
+                let reader = world.admin  // reconnects on its next call
+                let deadline = ContinuousClock.now + .seconds(30)
+                var commands: [AMQPDelivery] = []
+                while ContinuousClock.now < deadline, commands.count < 3 {
+                    if let delivery = try await reader.get(queue: OutboundCapture.commands) {
+                        commands.append(delivery)
+                        try await reader.ack(delivery)
+                    } else {
+                        try await Task.sleep(for: .milliseconds(200))
+                    }
+                }
+                try await Task.sleep(for: .seconds(2))
+                while let extra = try await reader.get(queue: OutboundCapture.commands) {
+                    commands.append(extra)
+                    try await reader.ack(extra)
+                }
+                let ids = commands.compactMap(\.properties.messageID)
+                #expect(ids.count == 3, "\(ids)")
+                #expect(Set(ids).count == 3, "each retry exactly once: \(ids)")
+                let expected = try await world.query { connection in
+                    Set(try connection.query("SELECT retry_id FROM recoup.payment_retries").map { try $0.decode(String.self, at: 0) })
+                }
+                #expect(Set(ids) == expected)
+                try await world.stop()
+            }
+        } catch {
+            await broker.destroy()
+            throw error
+        }
+        await broker.destroy()
+    }
+}
