@@ -3,6 +3,7 @@ import Postgres
 import RecoupCore
 import Testing
 import TestSupport
+import RecoupConfig
 @testable import RecoupStore
 
 /// Timers and the outbox against the real PostgreSQL: what makes them safe with several
@@ -94,6 +95,51 @@ struct TimerStoreTests {
             }
             #expect(pending == (0..<5).map { "rty_\($0)" })
             #expect(backlog == 2)
+        }
+    }
+}
+
+/// A timer whose work keeps failing is pushed back, then given up and audited; it never blocks
+/// the timers behind it.
+@Suite("Timer runner failures")
+struct TimerRunnerFailureTests {
+    @Test("a failing timer backs off, is closed after its attempts, and is audited")
+    func givesUp() async throws {
+        let policyDirectory = TestEnvironment.repositoryRoot.appendingPathComponent("Config").path
+        let rules = try PaymentRulesFiles.load(directory: policyDirectory)
+        var configured = TimerRunner(clock: .controlled, payments: PaymentReactions(rules: rules, templates: TemplateLibrary()))
+        configured.maxAttempts = 3
+        let runner = configured
+        try await MigrationTests.withDatabase { owner, _ in
+            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+            let start = TimerStoreTests.base
+            var now = start
+            try await owner.transaction { connection in
+                try StoreClock.set(start, connection)
+                for key in ["broken_1", "broken_2"] {
+                    try TimerStore.schedule(kind: "no.such.kind", dedupeKey: key, dueAt: start, accountID: "a", invoiceID: nil,
+                                            payload: .object([:]), now: start, connection)
+                }
+            }
+            var reports: [TimerRunner.Report] = []
+            for _ in 0..<3 {
+                reports.append(try await owner.transaction { try runner.fireDue(limit: 10, $0) })
+                now = now.addingTimeInterval(7_200)  // past any backoff
+                let next = now
+                try await owner.transaction { try StoreClock.set(next, $0) }
+            }
+            #expect(reports.map(\.claimed) == [2, 2, 2], "both timers are tried each round: one cannot block the other")
+            #expect(reports.map(\.failed) == [2, 2, 2])
+            let (closed, audited, afterwards) = try await owner.transaction { connection in
+                (try connection.query("""
+                    SELECT count(*) FROM recoup.timers WHERE fired_at IS NOT NULL AND attempts = 3 AND last_error LIKE 'no handler%'
+                    """).first!.decode(Int.self, at: 0),
+                 try connection.query("SELECT count(*) FROM recoup.audit_log WHERE kind = 'timer.failed'").first!.decode(Int.self, at: 0),
+                 try runner.fireDue(limit: 10, connection).claimed)
+            }
+            #expect(closed == 2)
+            #expect(audited == 2)
+            #expect(afterwards == 0, "given-up timers are not claimed again")
         }
     }
 }

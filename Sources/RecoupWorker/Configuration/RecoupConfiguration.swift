@@ -137,7 +137,8 @@ public struct RecoupConfiguration: Sendable {
         let fileFolder = URL(fileURLWithPath: file).deletingLastPathComponent().path
         let policyDirectory: String
         if let configured = try policyNode?.string("directory") {
-            policyDirectory = configured.hasPrefix("/") ? configured : URL(fileURLWithPath: fileFolder).appendingPathComponent(configured).path
+            policyDirectory = configured.hasPrefix("/")
+                ? configured : URL(fileURLWithPath: fileFolder).appendingPathComponent(configured).standardizedFileURL.path
         } else {
             policyDirectory = fileFolder
         }

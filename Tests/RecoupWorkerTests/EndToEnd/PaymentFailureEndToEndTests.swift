@@ -236,3 +236,38 @@ struct PaymentFailureEndToEndTests {
         await broker.destroy()
     }
 }
+
+/// Codes the taxonomy does not know are planned, counted and logged — and the log carries the
+/// code, never the customer's address or name.
+@Suite("Unknown decline codes, end to end")
+struct UnknownDeclineTests {
+    @Test("an unknown code is planned conservatively, counted, and logged without personal data")
+    func unknownCode() async throws {
+        try await DaemonHarness.with(name: "unknown", clock: "controlled") { world in
+            try await world.captureOutbound()
+            try await world.startMigrated()
+            try await world.clock("set", PaymentFailureEndToEndTests.start)
+            try await world.publish([
+                TestEvent.account("acc_u", email: "someone.private@example.test", firstName: "Privatename"),
+                TestEvent.invoice("in_u", account: "acc_u"),
+                TestEvent.paymentFailed("py_u", invoice: "in_u", account: "acc_u", at: "2026-12-02T09:00:00Z",
+                                        method: TestEvent.visa, code: "xq_never_seen", scheme: nil),
+            ])
+            try await world.waitForInbox(3)
+            #expect(try await world.count("""
+                SELECT count(*) FROM recoup.audit_log
+                 WHERE event_id = 'evt_py_u' AND kind = 'payment.planned' AND detail->>'category' = 'unknown' AND detail->>'known_code' = 'false'
+                """) == 1)
+            #expect(try await world.count("SELECT count(*) FROM recoup.payment_failures WHERE category = 'unknown' AND known_code = false") == 1)
+            #expect(try await world.count("SELECT count(*) FROM recoup.payment_retries WHERE status = 'scheduled'") == 1,
+                    "one cautious retry")
+            try await world.stop()
+            let log = world.allLogText
+            #expect(log.contains("unknown decline code"))
+            #expect(log.contains("xq_never_seen"))
+            #expect(log.contains("recoup_decline_codes_unknown_total"), "the count is reported")
+            #expect(!log.contains("someone.private"), "no email addresses in logs")
+            #expect(!log.contains("Privatename"), "no names in logs")
+        }
+    }
+}
