@@ -271,3 +271,48 @@ struct UnknownDeclineTests {
         }
     }
 }
+
+/// Two `recoupd` instances on one database and broker: every retry is planned once, fired once
+/// and published once, in order per account.
+@Suite("Payment retries with two instances, end to end")
+struct TwoInstanceRetryTests {
+    @Test("20 failures over 5 accounts, two daemons: 20 retries, each published once, each account's in order")
+    func twoInstances() async throws {
+        try await DaemonHarness.with(name: "twin", clock: "controlled") { world in
+            try await world.captureOutbound()
+            try await world.startMigrated()
+            try world.startAnother()
+            try await world.clock("set", PaymentFailureEndToEndTests.start)
+            var events: [TestEvent] = []
+            for account in 0..<5 {
+                events.append(TestEvent.account("acc_t\(account)"))
+                for n in 0..<4 {
+                    events.append(TestEvent.invoice("in_t\(account)_\(n)", account: "acc_t\(account)"))
+                    // Later invoices fail a little later, so each account's retries fall due in order.
+                    events.append(TestEvent.paymentFailed(
+                        "py_t\(account)_\(n)", invoice: "in_t\(account)_\(n)", account: "acc_t\(account)",
+                        at: "2026-12-02T09:0\(n):00Z", method: ["id": "pm_t\(account)_\(n)", "type": "card", "network": "visa"],
+                        code: "insufficient_funds"))
+                }
+            }
+            try await world.publish(events)
+            try await world.waitForInbox(events.count)
+            #expect(try await world.count("SELECT count(*) FROM recoup.payment_retries WHERE status = 'scheduled'") == 20)
+
+            try await world.clock("advance", "3d1h")
+            let commands = try await world.awaitPublished(OutboundCapture.commands, count: 20, timeout: .seconds(60))
+            try await Task.sleep(for: .seconds(3))
+            let late = try await world.published(OutboundCapture.commands)
+            let all = commands + late
+            let ids = all.compactMap { $0.string("retry_id") }
+            #expect(ids.count == 20, "\(ids.count) commands")
+            #expect(Set(ids).count == 20, "no retry twice")
+            #expect(try await world.count("SELECT count(*) FROM recoup.audit_log WHERE kind = 'payment.retry.requested'") == 20)
+            for account in 0..<5 {
+                let order = all.filter { $0.string("account_id") == "acc_t\(account)" }.compactMap { $0.string("payment_method_id") }
+                #expect(order == (0..<4).map { "pm_t\(account)_\($0)" }, "acc_t\(account): \(order)")
+            }
+            try await world.stop()
+        }
+    }
+}

@@ -19,6 +19,7 @@ final class DaemonHarness: Sendable {
     let publisher: AMQPPublisher
     let admin: AMQPAdmin
     private let process = Mutex<Process?>(nil)
+    private let others = Mutex<[Process]>([])
     private let runs = Mutex(0)
 
     /// The folder `swift build` put the executables in (`Deploy/dev test` exports it).
@@ -79,6 +80,20 @@ final class DaemonHarness: Sendable {
 
     /// Starts `recoupd` (migrating the fresh database on its way up).
     func start() throws {
+        let process = try launch()
+        self.process.withLock { $0 = process }
+    }
+
+    /// Starts one more `recoupd` on the same database and broker (several instances, as in
+    /// production); it is killed at teardown. Returns its process for `stop(_:)`.
+    @discardableResult
+    func startAnother() throws -> Process {
+        let process = try launch()
+        others.withLock { $0.append(process) }
+        return process
+    }
+
+    private func launch() throws -> Process {
         let process = Process()
         process.executableURL = Self.binDirectory.appendingPathComponent("recoupd")
         process.arguments = ["--config", configPath]
@@ -92,7 +107,7 @@ final class DaemonHarness: Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        self.process.withLock { $0 = process }
+        return process
     }
 
     /// The JSON log lines `recoupd` wrote in run `run` (1-based).
@@ -208,6 +223,10 @@ final class DaemonHarness: Sendable {
     /// Stops the daemon if it still runs and removes the vhost and database.
     func tearDown() async {
         if isRunning { _ = try? await stop(signal: SIGKILL) }
+        for other in others.withLock({ $0 }) where other.isRunning {
+            kill(other.processIdentifier, SIGKILL)
+            other.waitUntilExit()
+        }
         await publisher.close()
         await admin.close()
         await pool.close()
