@@ -1,0 +1,124 @@
+import Foundation
+import RecoupCore
+
+/// Loads `Config/cadence/journeys.yaml` and `segments.yaml`. Errors name the file, the line and
+/// the rule (`journey.<stage>`).
+public enum CadenceFiles {
+    public static let journeysFile = "cadence/journeys.yaml"
+    public static let segmentsFile = "cadence/segments.yaml"
+
+    public static func load(directory: String) throws(ConfigError) -> (JourneyPolicy, SegmentationPolicy) {
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        return (try JourneyFile.parse(try ConfigNode.load(file: base + journeysFile)),
+                try SegmentsFile.parse(try ConfigNode.load(file: base + segmentsFile)))
+    }
+}
+
+package enum JourneyFile {
+    static let owners = ["account_team", "collector", "collections_lead", "service_impact", "write_off_review"]
+    static let taskKinds = ["phone_call", "review"]
+
+    package static func parse(text: String, file: String) throws(ConfigError) -> JourneyPolicy {
+        try parse(try ConfigNode.parse(file: file, text: text))
+    }
+
+    static func parse(_ root: ConfigNode) throws(ConfigError) -> JourneyPolicy {
+        var root = root
+        var strategic = try root.section("strategic")
+        let first = try strategic?.bool("account_team_first", default: true) ?? true
+        let days = try strategic?.int("business_days", default: 2, in: 0...30) ?? 2
+        try strategic?.rejectUnknownKeys()
+
+        var rules: [StageRule] = []
+        var seen: [JourneyStage: Int] = [:]
+        for record in try root.records("stages") {
+            var record = record
+            guard let stage: JourneyStage = try record.choice("stage") else { throw record.error("\(record.keyPath("stage")): required") }
+            let rule = "journey.\(stage.rawValue)"
+            func fail(_ message: String) -> ConfigError { record.error("\(message) (rule \(rule))") }
+            if let earlier = seen[stage] { throw fail("stage \(stage.rawValue) is listed twice (first on line \(earlier))") }
+            seen[stage] = record.line ?? 0
+            guard let offset = try record.int("offset_days", in: -60...365) else { throw fail("offset_days: required") }
+            let audience: StageAudience = try record.choice("audience", default: .all)
+            guard let tone: Tone = try record.choice("tone") else { throw fail("tone: required") }
+            var actions: [ValueTier: StageActions] = [:]
+            for tier in ValueTier.allCases {
+                if var body = try record.section(tier.rawValue) { actions[tier] = try stageActions(&body, rule: rule) }
+            }
+            var defaultActions: StageActions?
+            if var body = try record.section("default") { defaultActions = try stageActions(&body, rule: rule) }
+            try record.rejectUnknownKeys()
+            if defaultActions == nil && ValueTier.allCases.contains(where: { actions[$0] == nil }) {
+                throw fail("give `default` or an entry for every tier (long_tail, mid_market, strategic)")
+            }
+            rules.append(StageRule(stage: stage, offsetDays: offset, audience: audience, tone: tone, actions: actions,
+                                   defaultActions: defaultActions, line: record.line))
+        }
+        guard !rules.isEmpty else { throw root.error("stages: the journey has no stages") }
+        let byOffset = rules.sorted { $0.offsetDays < $1.offsetDays }.map(\.stage)
+        guard byOffset == byOffset.sorted() else {
+            throw root.error("stages: offsets must follow the stage order (\(JourneyStage.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        try root.rejectUnknownKeys()
+        return JourneyPolicy(stages: rules, accountTeamFirst: first, accountTeamBusinessDays: days)
+    }
+
+    static func stageActions(_ body: inout ConfigNode, rule: String) throws(ConfigError) -> StageActions {
+        var messages: [Channel] = []
+        for name in try body.strings("messages") {
+            guard let channel = Channel(rawValue: name) else {
+                throw body.error("\(body.keyPath("messages")): \(name.debugDescription) is not one of \(Channel.allCases.map(\.rawValue).joined(separator: ", ")) (rule \(rule))")
+            }
+            messages.append(channel)
+        }
+        let task = try body.string("task")
+        if let task, !taskKinds.contains(task) {
+            throw body.error("\(body.keyPath("task")): \(task.debugDescription) is not one of \(taskKinds.joined(separator: ", ")) (rule \(rule))")
+        }
+        let escalation = try body.string("escalation")
+        if let escalation, !owners.contains(escalation) {
+            throw body.error("\(body.keyPath("escalation")): \(escalation.debugDescription) is not one of \(owners.joined(separator: ", ")) (rule \(rule))")
+        }
+        try body.rejectUnknownKeys()
+        let actions = StageActions(messages: messages, task: task, escalation: escalation)
+        if actions.isEmpty { throw body.error("\(body.path): give messages, a task or an escalation (rule \(rule))") }
+        return actions
+    }
+}
+
+package enum SegmentsFile {
+    package static func parse(text: String, file: String) throws(ConfigError) -> SegmentationPolicy {
+        try parse(try ConfigNode.parse(file: file, text: text))
+    }
+
+    static func parse(_ root: ConfigNode) throws(ConfigError) -> SegmentationPolicy {
+        var root = root
+        var policy = SegmentationPolicy()
+        if var tiers = try root.section("value_tiers") {
+            policy.strategicFrom = Int64(try tiers.int("strategic_from", default: Int(policy.strategicFrom), in: 1...1_000_000_000_000))
+            policy.midMarketFrom = Int64(try tiers.int("mid_market_from", default: Int(policy.midMarketFrom), in: 1...1_000_000_000_000))
+            guard policy.midMarketFrom < policy.strategicFrom else {
+                throw tiers.error("value_tiers: mid_market_from must be below strategic_from (rule segment.value_tier)")
+            }
+            try tiers.rejectUnknownKeys()
+        }
+        if var cohorts = try root.section("cohorts") {
+            policy.recentInvoices = try cohorts.int("recent_invoices", default: policy.recentInvoices, in: 1...100)
+            policy.reliablyLateMaxDays = try cohorts.int("reliably_late_max_days", default: policy.reliablyLateMaxDays, in: 1...365)
+            policy.chronicLateDays = try cohorts.int("chronic_late_days", default: policy.chronicLateDays, in: 1...3650)
+            policy.chronicCount = try cohorts.int("chronic_count", default: policy.chronicCount, in: 1...100)
+            if let window = try cohorts.duration("chronic_window") { policy.chronicWindowDays = Int(window / 86_400) }
+            guard policy.reliablyLateMaxDays < policy.chronicLateDays else {
+                throw cohorts.error("cohorts: reliably_late_max_days must be below chronic_late_days (rule segment.cohort)")
+            }
+            try cohorts.rejectUnknownKeys()
+        }
+        if var flags = try root.section("risk_flags") {
+            if let recent = try flags.duration("recent_failure_within") { policy.recentFailureDays = Int(recent / 86_400) }
+            try flags.rejectUnknownKeys()
+        }
+        policy.preDueOptInTag = try root.string("pre_due_opt_in_tag", default: policy.preDueOptInTag)
+        try root.rejectUnknownKeys()
+        return policy
+    }
+}
