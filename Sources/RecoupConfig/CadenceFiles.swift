@@ -6,6 +6,13 @@ import RecoupCore
 public enum CadenceFiles {
     public static let journeysFile = "cadence/journeys.yaml"
     public static let segmentsFile = "cadence/segments.yaml"
+    public static let contactFile = "cadence/contact.yaml"
+
+    /// The contact caps and quiet hours.
+    public static func loadContact(directory: String) throws(ConfigError) -> ContactPolicy {
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        return try ContactFile.parse(try ConfigNode.load(file: base + contactFile))
+    }
 
     public static func load(directory: String) throws(ConfigError) -> (JourneyPolicy, SegmentationPolicy) {
         let base = directory.hasSuffix("/") ? directory : directory + "/"
@@ -120,5 +127,49 @@ package enum SegmentsFile {
         policy.preDueOptInTag = try root.string("pre_due_opt_in_tag", default: policy.preDueOptInTag)
         try root.rejectUnknownKeys()
         return policy
+    }
+}
+
+package enum ContactFile {
+    package static func parse(text: String, file: String) throws(ConfigError) -> ContactPolicy {
+        try parse(try ConfigNode.parse(file: file, text: text))
+    }
+
+    static func parse(_ root: ConfigNode) throws(ConfigError) -> ContactPolicy {
+        var root = root
+        var policy = ContactPolicy()
+        if var caps = try root.section("caps") {
+            policy.perChannelPerDay = try caps.int("per_channel_per_day", default: policy.perChannelPerDay, in: 1...24)
+            policy.touchesPerWindow = try caps.int("touches_per_window", default: policy.touchesPerWindow, in: 1...100)
+            if let window = try caps.duration("touch_window") {
+                guard window >= 86_400 else { throw caps.error("\(caps.keyPath("touch_window")): at least 1d (rule contact.touch_cap)") }
+                policy.touchWindow = window
+            }
+            try caps.rejectUnknownKeys()
+        }
+        if var quiet = try root.section("quiet_hours") {
+            if var messages = try quiet.section("messages") {
+                policy.messageHours = try hours(&messages, rule: "quiet_hours.messages")
+                try messages.rejectUnknownKeys()
+            }
+            if var sms = try quiet.section("sms_and_phone") {
+                policy.smsHours = try hours(&sms, rule: "quiet_hours.sms")
+                guard try sms.bool("weekdays_only", default: true) else {
+                    throw sms.error("\(sms.keyPath("weekdays_only")): SMS and phone tasks are weekday-only in this version (rule quiet_hours.sms)")
+                }
+                try sms.rejectUnknownKeys()
+            }
+            try quiet.rejectUnknownKeys()
+        }
+        try root.rejectUnknownKeys()
+        return policy
+    }
+
+    static func hours(_ node: inout ConfigNode, rule: String) throws(ConfigError) -> Range<Int> {
+        guard let from = try node.int("from", in: 0...23), let until = try node.int("until", in: 1...24) else {
+            throw node.error("\(node.path): give from and until (local hours) (rule \(rule))")
+        }
+        guard from < until else { throw node.error("\(node.path): from must be before until (rule \(rule))") }
+        return from..<until
     }
 }

@@ -186,3 +186,25 @@ struct SegmentationTests {
         #expect(quiet.flags.isEmpty, "a failure 92 days ago and a card good through January are not risks")
     }
 }
+
+/// The shipped caps and quiet hours are POLICY.md's defaults, and mistakes name line and rule.
+@Suite("Contact policy file")
+struct ContactPolicyFileTests {
+    @Test("the shipped file holds POLICY.md's defaults")
+    func shipped() throws {
+        let policy = try CadenceFiles.loadContact(directory: ShippedPolicy.configDirectory)
+        #expect(policy == ContactPolicy(perChannelPerDay: 1, touchesPerWindow: 3, touchWindow: 7 * 86_400,
+                                        messageHours: 8..<20, smsHours: 9..<18))
+    }
+
+    @Test("mistakes name the line and the rule")
+    func mistakes() {
+        do {
+            _ = try ContactFile.parse(text: "quiet_hours:\n  messages: {from: 20, until: 8}\n", file: "contact.yaml")
+            Issue.record("an inverted window must be refused")
+        } catch {
+            #expect(error.line == 2)
+            #expect(error.message.contains("rule quiet_hours.messages"), "\(error)")
+        }
+    }
+}
