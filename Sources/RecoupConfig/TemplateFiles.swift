@@ -8,10 +8,23 @@ import RecoupCore
 public enum TemplateFiles {
     public static let folder = "templates"
 
-    /// The tokens templates may use.
+    /// The tokens templates may use: the seeds' (first name, invoice number, amount, due date,
+    /// payment link, remaining balance), the payment-failure ones, and for a message covering
+    /// several invoices `several`, `invoice_count`, `total_amount` and the `invoices` list
+    /// (each with `number`, `amount`, `due_date`, `payment_link`).
     public static let tokens: Set<String> = [
         "first_name", "invoice_number", "amount", "due_date", "payment_link", "remaining_balance",
         "decline_reason", "retry_date", "update_link",
+        "several", "invoice_count", "total_amount", "invoices", "number",
+    ]
+
+    /// Long sample values an SMS template is rendered with at load: if it does not fit two
+    /// segments with them, the file is refused.
+    static let longSample: [String: String] = [
+        "first_name": "Bartholomew-Alexander", "invoice_number": "INV-2026-000123456", "amount": "$1,234,567.89",
+        "remaining_balance": "$1,234,567.89", "due_date": "September 30, 2026", "retry_date": "September 30, 2026",
+        "payment_link": "https://billing.example.com/pay/in_0123456789abcdef", "update_link": "https://billing.example.com/pay/in_0123456789abcdef",
+        "decline_reason": "Your bank declined the payment.", "invoice_count": "3", "total_amount": "$1,234,567.89",
     ]
 
     public static func load(directory: String) throws(ConfigError) -> TemplateLibrary {
@@ -36,7 +49,15 @@ public enum TemplateFiles {
                 throw ConfigError(file: url.path, line: nil, message: "cannot read the file as UTF-8 text")
             }
             let name = "\(key.stage).\(key.tone)"
-            library.add(try parse(text, file: url.path, name: name, isEmail: key.channel == "email"), for: key)
+            let template = try parse(text, file: url.path, name: name, isEmail: key.channel == "email")
+            if key.channel == "sms" {
+                let body = template.render(longSample).body
+                if let limit = SMSLength.twoSegmentLimit(body), body.count > limit {
+                    throw ConfigError(file: url.path, line: 1,
+                                      message: "with long values this SMS is \(body.count) characters; two segments hold \(limit)")
+                }
+            }
+            library.add(template, for: key)
         }
         return library
     }
@@ -54,7 +75,8 @@ public enum TemplateFiles {
             }
             let subjectText = String(first.dropFirst("Subject:".count)).trimmingCharacters(in: .whitespaces)
             try checkTokens(subjectText, file: file, firstLine: 1)
-            subject = try compile(subjectText, file: file, firstLine: 1)
+            // A subject is a header, not HTML: its tokens are not escaped.
+            subject = try compile(subjectText, file: file, firstLine: 1, escapeHTML: false)
             lines.removeFirst(2)
             bodyStart = 3
         }
@@ -63,12 +85,15 @@ public enum TemplateFiles {
             throw ConfigError(file: file, line: bodyStart, message: "the template has no body")
         }
         try checkTokens(body, file: file, firstLine: bodyStart)
-        return MessageTemplate(name: name, subject: subject, body: try compile(body, file: file, firstLine: bodyStart))
+        // Email bodies are HTML: tokens are escaped. SMS and in-app texts are plain text.
+        return MessageTemplate(name: name, subject: subject,
+                               body: try compile(body, file: file, firstLine: bodyStart, escapeHTML: isEmail))
     }
 
-    private static func compile(_ text: String, file: String, firstLine: Int) throws(ConfigError) -> MustacheTemplate {
+    private static func compile(_ text: String, file: String, firstLine: Int, escapeHTML: Bool) throws(ConfigError) -> MustacheTemplate {
         do {
-            return try MustacheTemplate(string: text)
+            // The pragma shares the first line, so line numbers in errors stay the file's.
+            return try MustacheTemplate(string: (escapeHTML ? "" : "{{% CONTENT_TYPE: TEXT}}") + text)
         } catch let error as MustacheTemplate.ParserError {
             throw ConfigError(file: file, line: firstLine + error.context.lineNumber - 1,
                               message: "Mustache syntax: \(error.error) at column \(error.context.columnNumber)")
@@ -85,7 +110,7 @@ public enum TemplateFiles {
                 guard let close = rest[open.upperBound...].range(of: "}}") else { break }
                 var name = rest[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespaces)
                 rest = rest[close.upperBound...]
-                if name.hasPrefix("!") { continue } // a comment
+                if name.hasPrefix("!") || name.hasPrefix("%") { continue } // a comment or a pragma
                 name = String(name.drop { "#^/&{".contains($0) }).trimmingCharacters(in: CharacterSet(charactersIn: " }"))
                 guard tokens.contains(name) else {
                     throw ConfigError(file: file, line: firstLine + offset,

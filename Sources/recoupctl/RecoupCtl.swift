@@ -10,7 +10,7 @@ struct RecoupCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recoupctl",
         abstract: "Operate Recoup: migrate the schema, check configuration, explain declines, drive the test clock, publish a sample.",
-        subcommands: [Migrate.self, Config.self, Decline.self, Clock.self, PublishSample.self])
+        subcommands: [Migrate.self, Config.self, Policy.self, Decline.self, Clock.self, PublishSample.self])
 }
 
 /// `--config PATH`, shared by every subcommand.
@@ -56,6 +56,28 @@ struct Config: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             print(configuration.summary)
+        }
+    }
+}
+
+struct Policy: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Policy files (payments, cadence, templates).", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate every policy file and template under policy.directory, as recoupd does at start; print what they hold.")
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            let configuration = try options.load()
+            do {
+                let policy = try LoadedPolicy.load(configuration)
+                print("policy \(configuration.policyDirectory): OK")
+                for line in policy.summary { print("  " + line) }
+            } catch {
+                throw ValidationError("\(error)")
+            }
         }
     }
 }

@@ -93,17 +93,21 @@ struct PaymentMechanicsTests {
         return library
     }
 
-    static let facts = PaymentFailureNotice.Facts(
-        accountID: "a", firstName: "<Dana>", email: "d@example.test", emailConsent: true, locale: "en-GB",
-        timeZone: TimeZone(identifier: "UTC")!, invoiceID: "i", invoiceNumber: "INV-1",
-        openBalance: Money(minorUnits: 123_450, currency: .usd), dueDate: LocalDate("2026-12-01"), paymentURL: "https://pay.example/i")
+    static let recipient = MessageRecipient(accountID: "a", firstName: "<Dana>", email: "d@example.test", phone: nil, locale: "en-GB",
+                                            timeZone: TimeZone(identifier: "UTC")!)
+    static let invoice = MessageInvoice(invoiceID: "i", number: "INV-1", openBalance: Money(minorUnits: 123_450, currency: .usd),
+                                        dueDate: LocalDate("2026-12-01"), paymentURL: "https://pay.example/i")
+
+    static func compose(_ recipient: MessageRecipient = recipient, consent: Bool = true, reason: String, retryAt: Date? = nil,
+                        templates: TemplateLibrary) -> Result<CustomerMessage, PaymentFailureNotice.Suppressed> {
+        PaymentFailureNotice.compose(to: recipient, emailConsent: consent, invoice: invoice, reason: reason, retryAt: retryAt,
+                                     templates: templates, messageID: "msg_1", causedBy: "evt")
+    }
 
     @Test("a notice renders with escaped tokens, local money and dates, in the nearest locale")
     func noticeRenders() throws {
         let library = try Self.library("Hi {{first_name}}, {{amount}} was due {{due_date}}. {{decline_reason}} {{#retry_date}}Retry {{retry_date}}.{{/retry_date}}")
-        let result = PaymentFailureNotice.compose(Self.facts, reason: "Your bank declined the payment.", retryAt: Self.t0,
-                                                  templates: library, messageID: "msg_1", causedBy: "evt")
-        let message = try result.get()
+        let message = try Self.compose(reason: "Your bank declined the payment.", retryAt: Self.t0, templates: library).get()
         #expect(message.body.contains("&lt;Dana&gt;"), "tokens are HTML-escaped: \(message.body)")
         #expect(message.body.contains("$1,234.50"))
         #expect(message.body.contains("December 1, 2026"))
@@ -115,18 +119,13 @@ struct PaymentMechanicsTests {
     @Test("a notice is not sent without an address or consent, or when its text would reveal why")
     func noticeSuppressed() throws {
         let library = try Self.library("{{decline_reason}}")
-        var facts = Self.facts
-        facts.email = nil
-        #expect(PaymentFailureNotice.compose(facts, reason: "x", retryAt: nil, templates: library, messageID: "m", causedBy: "e")
-                == .failure(.noEmailAddress))
-        facts = Self.facts
-        facts.emailConsent = false
-        #expect(PaymentFailureNotice.compose(facts, reason: "x", retryAt: nil, templates: library, messageID: "m", causedBy: "e")
-                == .failure(.noEmailConsent))
-        #expect(PaymentFailureNotice.compose(Self.facts, reason: "Your card was reported stolen.", retryAt: nil, templates: library,
-                                             messageID: "m", causedBy: "e") == .failure(.unsafeWording(["stolen"])))
-        #expect(PaymentFailureNotice.compose(Self.facts, reason: "x", retryAt: nil, templates: TemplateLibrary(),
-                                             messageID: "m", causedBy: "e").map(\.messageID) == .failure(.noTemplate("email/payment_failed/courtesy.en-GB")))
+        var noEmail = Self.recipient
+        noEmail.email = nil
+        #expect(Self.compose(noEmail, reason: "x", templates: library) == .failure(.noEmailAddress))
+        #expect(Self.compose(consent: false, reason: "x", templates: library) == .failure(.noEmailConsent))
+        #expect(Self.compose(reason: "Your card was reported stolen.", templates: library) == .failure(.unsafeWording(["stolen"])))
+        #expect(Self.compose(reason: "x", templates: TemplateLibrary()).map(\.messageID)
+                == .failure(.noTemplate("email/payment_failed/courtesy.en-GB")))
     }
 
     @Test("forbidden words are found as whole words, whatever the case")

@@ -15,8 +15,9 @@ public struct MessageTemplate: Sendable {
         self.body = body
     }
 
-    /// Renders with string tokens; missing tokens render empty (so templates are checked at load).
-    public func render(_ tokens: [String: String]) -> (subject: String?, body: String) {
+    /// Renders with the given tokens (strings, lists of string maps, booleans for sections);
+    /// missing tokens render empty, so templates are checked when they load.
+    public func render(_ tokens: [String: Any]) -> (subject: String?, body: String) {
         (subject?.render(tokens).trimmingCharacters(in: .whitespacesAndNewlines),
          body.render(tokens).trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
     }

@@ -7,36 +7,6 @@ public enum PaymentFailureNotice {
     public static let tone = "courtesy"
     public static let channel = "email"
 
-    /// Who the notice is for and what it is about, as the store read them.
-    public struct Facts: Sendable {
-        public var accountID: String
-        public var firstName: String?
-        public var email: String?
-        public var emailConsent: Bool
-        public var locale: String
-        public var timeZone: TimeZone
-        public var invoiceID: String
-        public var invoiceNumber: String?
-        public var openBalance: Money?
-        public var dueDate: LocalDate?
-        public var paymentURL: String?
-
-        public init(accountID: String, firstName: String?, email: String?, emailConsent: Bool, locale: String, timeZone: TimeZone,
-                    invoiceID: String, invoiceNumber: String?, openBalance: Money?, dueDate: LocalDate?, paymentURL: String?) {
-            self.accountID = accountID
-            self.firstName = firstName
-            self.email = email
-            self.emailConsent = emailConsent
-            self.locale = locale
-            self.timeZone = timeZone
-            self.invoiceID = invoiceID
-            self.invoiceNumber = invoiceNumber
-            self.openBalance = openBalance
-            self.dueDate = dueDate
-            self.paymentURL = paymentURL
-        }
-    }
-
     /// Why no notice goes out (audited as a suppression, never silent).
     public enum Suppressed: Error, Sendable, Equatable {
         case noEmailAddress
@@ -56,32 +26,22 @@ public enum PaymentFailureNotice {
     }
 
     /// Renders the notice, or says why it must not be sent.
-    public static func compose(_ facts: Facts, reason: String, retryAt: Date?, templates: TemplateLibrary,
-                               messageID: String, causedBy: String) -> Result<CustomerMessage, Suppressed> {
-        guard let email = facts.email, !email.isEmpty else { return .failure(.noEmailAddress) }
-        guard facts.emailConsent else { return .failure(.noEmailConsent) }
-        guard let (template, locale) = templates.template(channel: channel, stage: stage, tone: tone, locale: facts.locale) else {
-            return .failure(.noTemplate("\(channel)/\(stage)/\(tone).\(facts.locale)"))
+    public static func compose(to recipient: MessageRecipient, emailConsent: Bool, invoice: MessageInvoice, reason: String,
+                               retryAt: Date?, templates: TemplateLibrary, messageID: String,
+                               causedBy: String) -> Result<CustomerMessage, Suppressed> {
+        guard recipient.email?.isEmpty == false else { return .failure(.noEmailAddress) }
+        guard emailConsent else { return .failure(.noEmailConsent) }
+        var extra = ["decline_reason": reason]
+        if let retryAt {
+            let locale = templates.template(channel: channel, stage: stage, tone: tone, locale: recipient.locale)?.locale ?? recipient.locale
+            extra["retry_date"] = LocalFormat.date(retryAt, locale: locale, timeZone: recipient.timeZone)
         }
-        var tokens: [String: String] = [
-            "first_name": facts.firstName ?? "",
-            "invoice_number": facts.invoiceNumber ?? "",
-            "decline_reason": reason,
-            "payment_link": facts.paymentURL ?? "",
-            "update_link": facts.paymentURL ?? "",
-        ]
-        if let balance = facts.openBalance {
-            tokens["amount"] = LocalFormat.money(balance, locale: locale)
-            tokens["remaining_balance"] = tokens["amount"]
+        switch MessageComposer.compose(channel: channel, stage: stage, tone: tone, recipient: recipient, invoices: [invoice],
+                                       extraTokens: extra, templates: templates, messageID: messageID, causedBy: causedBy) {
+        case .success(let message): return .success(message)
+        case .failure(.noTemplate(let name)): return .failure(.noTemplate(name))
+        case .failure(.unsafeWording(let words)): return .failure(.unsafeWording(words))
+        case .failure: return .failure(.noEmailAddress)
         }
-        if let due = facts.dueDate { tokens["due_date"] = LocalFormat.date(due, locale: locale) }
-        if let retryAt { tokens["retry_date"] = LocalFormat.date(retryAt, locale: locale, timeZone: facts.timeZone) }
-        let (subject, body) = template.render(tokens)
-        let unsafe = CustomerWording.forbiddenWords(in: (subject ?? "") + " " + body)
-        guard unsafe.isEmpty else { return .failure(.unsafeWording(unsafe)) }
-        return .success(CustomerMessage(
-            messageID: messageID, accountID: facts.accountID, invoiceID: facts.invoiceID, channel: channel, to: email,
-            template: template.name, stage: stage, tone: tone, subject: subject, body: body, locale: locale,
-            paymentURL: facts.paymentURL, causedBy: causedBy))
     }
 }

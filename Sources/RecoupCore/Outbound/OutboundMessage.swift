@@ -99,6 +99,8 @@ extension OutboundMessage {
             "account_id": .string(message.accountID),
         ]
         if let invoiceID = message.invoiceID { data["invoice_id"] = .string(invoiceID) }
+        // One message may cover several invoices of the account (an addition to CONTRACT.md).
+        if message.invoiceIDs.count > 1 { data["invoice_ids"] = .array(message.invoiceIDs.map(JSONValue.string)) }
         data["channel"] = .string(message.channel)
         data["to"] = .string(message.to)
         data["template"] = .string(message.template)
@@ -137,7 +139,10 @@ extension OutboundMessage {
 public struct CustomerMessage: Sendable, Equatable {
     public var messageID: String
     public var accountID: String
+    /// The invoice, when the message is about one.
     public var invoiceID: String?
+    /// Every invoice the message covers.
+    public var invoiceIDs: [String]
     public var channel: String
     public var to: String
     public var template: String
@@ -149,11 +154,13 @@ public struct CustomerMessage: Sendable, Equatable {
     public var paymentURL: String?
     public var causedBy: String
 
-    public init(messageID: String, accountID: String, invoiceID: String?, channel: String, to: String, template: String,
-                stage: String, tone: String, subject: String?, body: String, locale: String, paymentURL: String?, causedBy: String) {
+    public init(messageID: String, accountID: String, invoiceID: String?, invoiceIDs: [String]? = nil, channel: String, to: String,
+                template: String, stage: String, tone: String, subject: String?, body: String, locale: String, paymentURL: String?,
+                causedBy: String) {
         self.messageID = messageID
         self.accountID = accountID
         self.invoiceID = invoiceID
+        self.invoiceIDs = invoiceIDs ?? invoiceID.map { [$0] } ?? []
         self.channel = channel
         self.to = to
         self.template = template

@@ -209,13 +209,13 @@ public struct PaymentReactions: Sendable {
         if !recent.isEmpty { return try suppressed("notified_recently", rule: "policy.notice.min_interval") }
 
         let reason = rules.taxonomy.reasons[reasonKey] ?? rules.taxonomy.reasons[DeclineTaxonomy.fallbackReasonKey] ?? ""
-        let facts = PaymentFailureNotice.Facts(
-            accountID: account.accountID, firstName: account.firstName, email: account.email, emailConsent: account.emailConsent,
-            locale: account.locale, timeZone: account.timeZone, invoiceID: invoice.invoiceID, invoiceNumber: invoice.number,
-            openBalance: invoice.openBalance, dueDate: invoice.dueDate, paymentURL: invoice.paymentURL)
+        let recipient = MessageRecipient(accountID: account.accountID, firstName: account.firstName, email: account.email,
+                                         phone: nil, locale: account.locale, timeZone: account.timeZone)
+        let subject = MessageInvoice(invoiceID: invoice.invoiceID, number: invoice.number, openBalance: invoice.openBalance,
+                                     dueDate: invoice.dueDate, paymentURL: invoice.paymentURL)
         let messageID = StableID.make("msg", causedBy, PaymentFailureNotice.stage)
-        switch PaymentFailureNotice.compose(facts, reason: reason, retryAt: retryAt, templates: templates,
-                                            messageID: messageID, causedBy: causedBy) {
+        switch PaymentFailureNotice.compose(to: recipient, emailConsent: account.emailConsent, invoice: subject, reason: reason,
+                                            retryAt: retryAt, templates: templates, messageID: messageID, causedBy: causedBy) {
         case .failure(let suppression):
             return try suppressed(suppression.label, rule: "notice.\(suppression.label)")
         case .success(let message):

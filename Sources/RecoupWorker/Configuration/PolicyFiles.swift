@@ -8,10 +8,17 @@ import RecoupStore
 public struct LoadedPolicy: Sendable {
     public var payments: PaymentRules
     public var templates: TemplateLibrary
+    /// The cadence policy (journey table, segmentation, contact caps and quiet hours). Validated at
+    /// start like the rest; the send path that uses it is still being built (issue 4).
+    public var journey: JourneyPolicy
+    public var segmentation: SegmentationPolicy
+    public var contact: ContactPolicy
 
     public static func load(_ configuration: RecoupConfiguration) throws(ConfigError) -> LoadedPolicy {
         let directory = configuration.policyDirectory
         let payments = try PaymentRulesFiles.load(directory: directory)
+        let (journey, segmentation) = try CadenceFiles.load(directory: directory)
+        let contact = try CadenceFiles.loadContact(directory: directory)
         let templates = try TemplateFiles.load(directory: directory)
         let required = TemplateLibrary.Key(channel: PaymentFailureNotice.channel, stage: PaymentFailureNotice.stage,
                                            tone: PaymentFailureNotice.tone, locale: TemplateLibrary.fallbackLocale)
@@ -19,7 +26,35 @@ public struct LoadedPolicy: Sendable {
             throw ConfigError(file: "\(directory)/\(TemplateFiles.folder)/\(required.channel)/\(required.stage)/\(required.tone).\(required.locale).mustache",
                               line: nil, message: "required: the payment-failure notice in the fallback locale")
         }
-        return LoadedPolicy(payments: payments, templates: templates)
+        for rule in journey.stages {
+            for tier in ValueTier.allCases {
+                for channel in rule.actions(for: tier).messages {
+                    let key = TemplateLibrary.Key(channel: channel.rawValue, stage: rule.stage.rawValue, tone: rule.tone.rawValue,
+                                                  locale: TemplateLibrary.fallbackLocale)
+                    guard templates.templates[key] != nil else {
+                        throw ConfigError(file: "\(directory)/\(CadenceFiles.journeysFile)", line: rule.line,
+                                          message: "\(rule.ruleID) sends \(channel.rawValue) to \(tier.rawValue) accounts, but there is no template \(TemplateFiles.folder)/\(key.channel)/\(key.stage)/\(key.tone).\(key.locale).mustache")
+                    }
+                }
+            }
+        }
+        return LoadedPolicy(payments: payments, templates: templates, journey: journey, segmentation: segmentation, contact: contact)
+    }
+
+    /// What `recoupctl policy check` prints.
+    public var summary: [String] {
+        let locales = Set(templates.templates.keys.map(\.locale)).sorted()
+        return [
+            "decline codes: \(payments.taxonomy.entries.count) (\(DeclineVocabulary.allCases.map { vocabulary in "\(vocabulary.rawValue) \(payments.taxonomy.entries.filter { $0.vocabulary == vocabulary }.count)" }.joined(separator: ", ")))",
+            "network and scheme rules: \(payments.networkRules.count); Recoup caps: \(payments.policy.caps.count)",
+            "retry schedules: " + DeclineCategory.allCases.map { category in
+                let schedule = payments.policy.rule(for: category).retryAfter.map(ClockText.format)
+                return "\(category.rawValue) [\(schedule.joined(separator: ", "))]"
+            }.joined(separator: "; "),
+            "journey stages: " + journey.stages.map { "\($0.stage.rawValue) (\($0.offsetDays >= 0 ? "+" : "")\($0.offsetDays)d, \($0.tone.rawValue))" }.joined(separator: ", "),
+            "contact: \(contact.perChannelPerDay) per channel per day, \(contact.touchesPerWindow) touches per \(ClockText.format(contact.touchWindow)), messages \(contact.messageHours.lowerBound)-\(contact.messageHours.upperBound)h, SMS weekdays \(contact.smsHours.lowerBound)-\(contact.smsHours.upperBound)h",
+            "templates: \(templates.templates.count) in \(locales.joined(separator: ", "))",
+        ]
     }
 
     public var reactions: PaymentReactions { PaymentReactions(rules: payments, templates: templates) }

@@ -80,3 +80,36 @@ struct BrokenPolicyTests {
         #expect(result.err.contains("sometimes"))
     }
 }
+
+/// `recoupctl policy check` validates every policy file as recoupd does, and names the line.
+@Suite("recoupctl policy check")
+struct PolicyCheckTests {
+    static func check(_ config: String) async throws -> (status: Int32, out: String, err: String) {
+        try await TestEnvironment.offPool {
+            try TestEnvironment.capture(DaemonHarness.binDirectory.appendingPathComponent("recoupctl"), ["policy", "check", "--config", config])
+        }
+    }
+
+    @Test("the shipped policy is OK and summarised; a broken journey file names its line and rule")
+    func check() async throws {
+        let ok = try await Self.check(TestEnvironment.repositoryRoot.appendingPathComponent("Config/recoupd.yaml").path)
+        #expect(ok.status == 0, "\(ok.err)")
+        #expect(ok.out.contains(": OK"))
+        #expect(ok.out.contains("decline codes: 202"))
+        #expect(ok.out.contains("overdue_7 (+7d, firm)"))
+        #expect(ok.out.contains("en-US"))
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recoup-policy-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.copyItem(at: TestEnvironment.repositoryRoot.appendingPathComponent("Config"), to: folder)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let journeys = folder.appendingPathComponent("cadence/journeys.yaml")
+        let text = try String(contentsOf: journeys, encoding: .utf8)
+        let broken = text.replacingOccurrences(of: "tone: matter_of_fact", with: "tone: grumpy")
+        try broken.write(to: journeys, atomically: true, encoding: .utf8)
+        let line = (broken.components(separatedBy: "\n").firstIndex { $0.contains("grumpy") } ?? -1) + 1
+        let bad = try await Self.check(folder.appendingPathComponent("recoupd.yaml").path)
+        #expect(bad.status != 0)
+        #expect(bad.err.contains("journeys.yaml:\(line):"), "\(bad.err)")
+        #expect(bad.err.contains("grumpy"))
+    }
+}
