@@ -11,14 +11,21 @@ public struct EventRecorder: Sendable {
     public let clock: StoreClock
     /// What payment events set in motion (retry plans, notices, escalations); nil records the
     /// events only, for tests of the state rules alone.
-    public let payments: PaymentReactions?
+    private let reactions: PaymentReactionsHolder?
 
     public init(clock: StoreClock, payments: PaymentReactions? = nil) {
         self.clock = clock
-        self.payments = payments
+        self.reactions = payments.map(PaymentReactionsHolder.init)
+    }
+
+    /// Reactions read from `holder` for every event, so a reloaded policy applies from the next one.
+    public init(clock: StoreClock, holder: PaymentReactionsHolder) {
+        self.clock = clock
+        self.reactions = holder
     }
 
     public func record(_ event: ParsedEvent, queue: String, connection: PostgresConnection) throws -> Recorded {
+        let payments = reactions?.current
         let now = try clock.now(connection)
         let inserted = try connection.query("""
             INSERT INTO recoup.inbox (event_id, event_type, queue, outcome, processed_at)
@@ -32,7 +39,7 @@ public struct EventRecorder: Sendable {
         // account before invoice.
         try AccountRepository.lock(event.accountID, now: now, connection)
 
-        let change = try apply(event.event, eventID: event.envelope.id, now: now, connection)
+        let change = try apply(event.event, eventID: event.envelope.id, payments: payments, now: now, connection)
         var detail = change.detail
         detail["type"] = .string(event.envelope.type)
         detail["source"] = .string(event.envelope.source)
@@ -43,13 +50,14 @@ public struct EventRecorder: Sendable {
             detail: .object(detail), connection)
         try connection.execute("UPDATE recoup.inbox SET outcome = $2 WHERE event_id = $1",
                                [event.envelope.id, change.outcome.label])
-        let effects = try react(to: event.event, outcome: change.outcome, eventID: event.envelope.id, now: now, connection)
+        let effects = try react(to: event.event, outcome: change.outcome, payments: payments, eventID: event.envelope.id, now: now,
+                                connection)
         return Recorded(outcome: change.outcome, effects: effects)
     }
 
     /// Decisions that follow from an event once it changed state: a failure is planned; a
     /// payment, a paid or a voided invoice cancels the retries it makes pointless.
-    private func react(to event: InboundEvent, outcome: RecordOutcome, eventID: String, now: Date,
+    private func react(to event: InboundEvent, outcome: RecordOutcome, payments: PaymentReactions?, eventID: String, now: Date,
                        _ connection: PostgresConnection) throws -> [RecordEffect] {
         guard let payments, outcome == .applied || outcome == .partiallyApplied else { return [] }
         switch event {
@@ -83,7 +91,8 @@ public struct EventRecorder: Sendable {
         var detail: [String: JSONValue] = [:]
     }
 
-    private func apply(_ event: InboundEvent, eventID: String, now: Date, _ connection: PostgresConnection) throws -> Change {
+    private func apply(_ event: InboundEvent, eventID: String, payments: PaymentReactions?, now: Date,
+                       _ connection: PostgresConnection) throws -> Change {
         switch event {
         case .accountUpdated(let account):
             return try AccountRepository.apply(account, now: now, connection)

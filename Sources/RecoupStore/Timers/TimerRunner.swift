@@ -8,13 +8,18 @@ import RecoupCore
 /// timer never blocks the rest.
 public struct TimerRunner: Sendable {
     public let clock: StoreClock
-    public let payments: PaymentReactions
+    private let reactions: PaymentReactionsHolder
     /// Firings of one timer before it is given up (its error stays in `timers.last_error`).
     public var maxAttempts = 10
 
     public init(clock: StoreClock, payments: PaymentReactions) {
+        self.init(clock: clock, holder: PaymentReactionsHolder(payments))
+    }
+
+    /// Reactions read from `holder` for every batch, so a reloaded policy applies from the next one.
+    public init(clock: StoreClock, holder: PaymentReactionsHolder) {
         self.clock = clock
-        self.payments = payments
+        self.reactions = holder
     }
 
     /// What one batch did.
@@ -32,12 +37,13 @@ public struct TimerRunner: Sendable {
     /// Fires up to `limit` due timers in the caller's transaction.
     public func fireDue(limit: Int, _ connection: PostgresConnection) throws -> Report {
         let now = try clock.now(connection)
+        let payments = reactions.current
         let timers = try TimerStore.claimDue(now: now, limit: limit, connection)
         var report = Report(claimed: timers.count, now: now)
         for timer in timers {
             try connection.executeScript("SAVEPOINT recoup_timer")
             do {
-                report.effects += try fire(timer, now: now, connection)
+                report.effects += try fire(timer, payments: payments, now: now, connection)
                 try TimerStore.markFired(timer.timerID, at: now, connection)
                 try connection.executeScript("RELEASE SAVEPOINT recoup_timer")
                 report.fired += 1
@@ -65,7 +71,7 @@ public struct TimerRunner: Sendable {
         return report
     }
 
-    private func fire(_ timer: DueTimer, now: Date, _ connection: PostgresConnection) throws -> [RecordEffect] {
+    private func fire(_ timer: DueTimer, payments: PaymentReactions, now: Date, _ connection: PostgresConnection) throws -> [RecordEffect] {
         switch timer.kind {
         case PaymentRetryLedger.timerKind:
             return try payments.fireRetry(timer, now: now, connection)

@@ -22,8 +22,8 @@ public enum RecoupDaemon {
 
         let counters = Counters()
         let clock: StoreClock = configuration.clock == .controlled ? .controlled : .system
-        let reactions = policy.reactions
-        let recorder = EventRecorder(clock: clock, payments: reactions)
+        let reactions = PaymentReactionsHolder(policy.reactions)
+        let recorder = EventRecorder(clock: clock, holder: reactions)
         let processor = EventProcessor(pool: pool, recorder: recorder, settings: configuration.processing, logger: logger)
         let deadLetters = AMQPPublisher(configuration: amqpConfiguration, topology: RecoupTopology.topology, logger: logger)
         var relayConfiguration = amqpConfiguration
@@ -37,7 +37,9 @@ public enum RecoupDaemon {
             .init(service: ClosingService(description: "outbox-publisher") { await outboxPublisher.close() }, serviceName: "outbox-publisher"),
             .init(service: OutboxRelayService(pool: pool, publisher: outboxPublisher, listenerConfiguration: listenerConfiguration,
                                               counters: counters, logger: logger), serviceName: "outbox-relay"),
-            .init(service: TimerSchedulerService(pool: pool, runner: TimerRunner(clock: clock, payments: reactions),
+            .init(service: PolicyReloadService(configuration: configuration, reactions: reactions, counters: counters, logger: logger),
+                  serviceName: "policy-reload"),
+            .init(service: TimerSchedulerService(pool: pool, runner: TimerRunner(clock: clock, holder: reactions),
                                                  listenerConfiguration: listenerConfiguration, counters: counters, logger: logger),
                   serviceName: "timer-scheduler"),
         ]

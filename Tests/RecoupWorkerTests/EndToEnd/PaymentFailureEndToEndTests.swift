@@ -316,3 +316,48 @@ struct TwoInstanceRetryTests {
         }
     }
 }
+
+/// SIGHUP reloads the policy files: a valid change applies to the next failure, a broken file
+/// is refused with its line and the running policy stays.
+@Suite("Policy reload on SIGHUP, end to end")
+struct PolicyReloadTests {
+    @Test("a changed retry schedule applies after SIGHUP; a broken file is refused and the old policy stays")
+    func reload() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recoup-reload-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.copyItem(at: TestEnvironment.repositoryRoot.appendingPathComponent("Config"), to: folder)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let policyFile = folder.appendingPathComponent("payments/retry-policy.yaml")
+        let original = try String(contentsOf: policyFile, encoding: .utf8)
+
+        try await DaemonHarness.with(name: "reload", clock: "controlled", policyDirectory: folder.path) { world in
+            try await world.startMigrated()
+            try await world.clock("set", PaymentFailureEndToEndTests.start)
+            func fail(_ id: String) async throws -> String {
+                try await world.publish([TestEvent.paymentFailed(id, invoice: "in_\(id)", account: "acc_r", at: "2026-12-02T09:00:00Z",
+                                                                 method: ["id": "pm_\(id)", "type": "card", "network": "visa"],
+                                                                 code: "insufficient_funds")])
+                try await world.waitUntil("the plan for \(id)") {
+                    (try? await world.count("SELECT count(*) FROM recoup.payment_retries WHERE caused_by = $1", ["evt_\(id)"])) == 1
+                }
+                return try await PaymentFailureEndToEndTests.dueAt(world, causedBy: "evt_\(id)")
+            }
+            #expect(try await fail("r1") == "2026-12-05T09:00:00Z", "+3d as shipped")
+
+            let faster = original.replacingOccurrences(of: "retry_after: [3d, 5d, 7d]", with: "retry_after: [1d, 5d, 7d]")
+            #expect(faster != original)
+            try faster.write(to: policyFile, atomically: true, encoding: .utf8)
+            try world.signal(SIGHUP)
+            try await world.waitUntil("the reload") { world.allLogText.contains("policy reloaded") }
+            #expect(try await fail("r2") == "2026-12-03T09:00:00Z", "+1d after the reload")
+
+            let broken = faster.replacingOccurrences(of: "backup: when_exhausted, notify_from_failure: 2}", with: "backup: soon}")
+            try broken.write(to: policyFile, atomically: true, encoding: .utf8)
+            try world.signal(SIGHUP)
+            try await world.waitUntil("the refusal") { world.allLogText.contains("policy reload refused") }
+            #expect(world.allLogText.contains("retry-policy.yaml:"), "the refusal names the file and line")
+            #expect(try await fail("r3") == "2026-12-03T09:00:00Z", "the running policy stays")
+            #expect(world.isRunning)
+            try await world.stop()
+        }
+    }
+}

@@ -33,7 +33,8 @@ final class DaemonHarness: Sendable {
     let amqpURL: String
     private let ownsVhost: Bool
 
-    init(name: String, clock: String = "system", extraConfig: String = "", broker: ScratchBroker? = nil) async throws {
+    init(name: String, clock: String = "system", extraConfig: String = "", broker: ScratchBroker? = nil,
+         policyDirectory: String? = nil) async throws {
         if let broker {
             vhost = "recoup"
             amqpURL = broker.amqpURL
@@ -59,7 +60,7 @@ final class DaemonHarness: Sendable {
               admin_url: \(TestEnvironment.postgresURL(database: database, user: "recoup_owner"))
               pool_size: 4
             policy:
-              directory: \(TestEnvironment.repositoryRoot.appendingPathComponent("Config").path)
+              directory: \(policyDirectory ?? TestEnvironment.repositoryRoot.appendingPathComponent("Config").path)
             shutdown:
               grace_seconds: 15
             logging:
@@ -150,6 +151,12 @@ final class DaemonHarness: Sendable {
 
     var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
 
+    /// Sends `signal` to the running recoupd without waiting (SIGHUP: reload the policy).
+    func signal(_ signal: Int32) throws {
+        guard let process = process.withLock({ $0 }) else { throw HarnessError("recoupd is not running") }
+        kill(process.processIdentifier, signal)
+    }
+
     /// Publishes CloudEvents (built with `Events`) to `billing.events` with confirms.
     func publish(_ events: [TestEvent]) async throws {
         let messages = events.map { event in
@@ -209,8 +216,9 @@ final class DaemonHarness: Sendable {
 
     /// Runs `body` with a fresh world and always tears it down afterwards.
     static func with(name: String, clock: String = "system", extraConfig: String = "", broker: ScratchBroker? = nil,
-                     _ body: (DaemonHarness) async throws -> Void) async throws {
-        let world = try await DaemonHarness(name: name, clock: clock, extraConfig: extraConfig, broker: broker)
+                     policyDirectory: String? = nil, _ body: (DaemonHarness) async throws -> Void) async throws {
+        let world = try await DaemonHarness(name: name, clock: clock, extraConfig: extraConfig, broker: broker,
+                                            policyDirectory: policyDirectory)
         do {
             try await body(world)
         } catch {
