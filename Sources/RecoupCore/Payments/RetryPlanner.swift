@@ -221,9 +221,9 @@ struct Trail {
     }
 }
 
-/// RFC 3339 text for plan notes (UTC, whole seconds).
-enum Timestamps {
-    static func format(_ date: Date) -> String {
+/// RFC 3339 text in UTC with whole seconds, as plan notes, audit details and payloads write times.
+public enum Timestamps {
+    public static func format(_ date: Date) -> String {
         let seconds = Int((date.timeIntervalSince1970).rounded(.down))
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let rest = seconds - days * 86_400

@@ -17,6 +17,7 @@ extension Migration {
     public static let all: [Migration] = [
         .v1InitialSchema,
         .v2PaymentRetries,
+        .v3ContactLog,
     ]
 
     /// The newest schema version this build knows; readiness requires the database to be at it.

@@ -8,13 +8,16 @@ import RecoupCore
 public struct PaymentReactions: Sendable {
     public let planner: RetryPlanner
     public let templates: TemplateLibrary
+    /// Caps and quiet hours every customer message is held to.
+    public let contact: ContactPolicy
 
     /// Timer kind of a delayed payment-failure notice (after a backup method had its chance).
     static let noticeTimerKind = "payment.notice"
 
-    public init(rules: PaymentRules, templates: TemplateLibrary) {
+    public init(rules: PaymentRules, templates: TemplateLibrary, contact: ContactPolicy = ContactPolicy()) {
         planner = RetryPlanner(rules: rules)
         self.templates = templates
+        self.contact = contact
     }
 
     var rules: PaymentRules { planner.rules }
@@ -81,11 +84,9 @@ public struct PaymentReactions: Sendable {
             effects += try sendNotice(account: account, invoice: invoice, reasonKey: plan.classification.reasonKey,
                                       retryAt: retryAt, causedBy: eventID, now: now, connection)
         case .at(let time)?:
-            try TimerStore.schedule(
-                kind: Self.noticeTimerKind, dedupeKey: "\(Self.noticeTimerKind):\(eventID)", dueAt: time,
-                accountID: failure.accountID, invoiceID: failure.invoiceID,
-                payload: .object(["caused_by": .string(eventID), "reason_key": .string(plan.classification.reasonKey)]),
-                now: now, connection)
+            try scheduleNotice(at: time, dedupeKey: "\(Self.noticeTimerKind):\(eventID)", accountID: failure.accountID,
+                               invoiceID: failure.invoiceID, causedBy: eventID, reasonKey: plan.classification.reasonKey,
+                               retryAt: nil, now: now, connection)
         case nil:
             break
         }
@@ -170,8 +171,17 @@ public struct PaymentReactions: Sendable {
     func fireNotice(_ timer: DueTimer, now: Date, _ connection: PostgresConnection) throws -> [RecordEffect] {
         let (causedBy, account, invoice) = try lockSubject(of: timer, payloadKey: "caused_by", now: now, connection)
         let reasonKey = timer.payload["reason_key"]?.stringValue ?? DeclineTaxonomy.fallbackReasonKey
-        return try sendNotice(account: account, invoice: invoice, reasonKey: reasonKey, retryAt: nil,
+        let retryAt = timer.payload["retry_at"]?.stringValue.flatMap(Timestamp.parse)
+        return try sendNotice(account: account, invoice: invoice, reasonKey: reasonKey, retryAt: retryAt.flatMap { $0 > now ? $0 : nil },
                               causedBy: causedBy, now: now, connection)
+    }
+
+    private func scheduleNotice(at time: Date, dedupeKey: String, accountID: String, invoiceID: String, causedBy: String,
+                                reasonKey: String, retryAt: Date?, now: Date, _ connection: PostgresConnection) throws {
+        var payload: [String: JSONValue] = ["caused_by": .string(causedBy), "reason_key": .string(reasonKey)]
+        if let retryAt { payload["retry_at"] = .string(Timestamps.format(retryAt)) }
+        try TimerStore.schedule(kind: Self.noticeTimerKind, dedupeKey: dedupeKey, dueAt: time, accountID: accountID,
+                                invoiceID: invoiceID, payload: .object(payload), now: now, connection)
     }
 
     /// The payload value a timer kind needs, and its account and invoice, locked in that order.
@@ -208,6 +218,22 @@ public struct PaymentReactions: Sendable {
                   now.addingTimeInterval(-rules.policy.noticeMinInterval)])
         if !recent.isEmpty { return try suppressed("notified_recently", rule: "policy.notice.min_interval") }
 
+        // Caps and quiet hours defer the notice (never drop it); a missing consent is the composer's call.
+        let sent = try ContactLog.sent(accountID: account.accountID, since: now.addingTimeInterval(-contact.touchWindow - 86_400), connection)
+        let guarded = ContactGuards.decide(channels: [.email], at: now, sent: sent, consents: Consents(email: account.emailConsent),
+                                           timeZone: account.timeZone, policy: contact)
+        if !guarded.channels.isEmpty, guarded.at > now {
+            try scheduleNotice(at: guarded.at, dedupeKey: "\(Self.noticeTimerKind):\(causedBy):\(Int(guarded.at.timeIntervalSince1970))",
+                               accountID: account.accountID, invoiceID: invoice.invoiceID, causedBy: causedBy, reasonKey: reasonKey,
+                               retryAt: retryAt, now: now, connection)
+            try AuditLog.append(kind: "notice.deferred", at: now, accountID: account.accountID, invoiceID: invoice.invoiceID,
+                                eventID: causedBy, rule: guarded.deferredBy.first, detail: .object([
+                                    "stage": .string(PaymentFailureNotice.stage), "until": .string(Timestamps.format(guarded.at)),
+                                    "rules": .array(guarded.deferredBy.map(JSONValue.string)),
+                                ]), connection)
+            return [.noticeDeferred(rule: guarded.deferredBy.first ?? "contact")]
+        }
+
         let reason = rules.taxonomy.reasons[reasonKey] ?? rules.taxonomy.reasons[DeclineTaxonomy.fallbackReasonKey] ?? ""
         let recipient = MessageRecipient(accountID: account.accountID, firstName: account.firstName, email: account.email,
                                          phone: nil, locale: account.locale, timeZone: account.timeZone)
@@ -220,6 +246,8 @@ public struct PaymentReactions: Sendable {
             return try suppressed(suppression.label, rule: "notice.\(suppression.label)")
         case .success(let message):
             try Outbox.enqueue(.messageRequested(message, at: now), at: now, connection)
+            try ContactLog.record(accountID: account.accountID, channel: message.channel, touchID: messageID, messageID: messageID,
+                                  at: now, connection)
             try AuditLog.append(kind: "notice.queued", at: now, accountID: account.accountID, invoiceID: invoice.invoiceID,
                                 eventID: causedBy, rule: "policy.notify.payment_failed", detail: .object([
                                     "message_id": .string(messageID), "stage": .string(message.stage),

@@ -9,6 +9,8 @@ public enum RecordEffect: Sendable, Hashable {
     case retriesCancelled(count: Int)
     case messageQueued(channel: String, stage: String)
     case noticeSuppressed(reason: String)
+    /// A cap or quiet hours moved a customer message later.
+    case noticeDeferred(rule: String)
     case escalationRaised(owner: String)
 }
 

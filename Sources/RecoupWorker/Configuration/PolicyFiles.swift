@@ -57,5 +57,5 @@ public struct LoadedPolicy: Sendable {
         ]
     }
 
-    public var reactions: PaymentReactions { PaymentReactions(rules: payments, templates: templates) }
+    public var reactions: PaymentReactions { PaymentReactions(rules: payments, templates: templates, contact: contact) }
 }

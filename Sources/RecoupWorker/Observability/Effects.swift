@@ -24,6 +24,8 @@ enum Effects {
                 counters.increment("recoup_messages_total", ["channel": channel, "stage": stage])
             case .noticeSuppressed(let reason):
                 counters.increment("recoup_suppressions_total", ["reason": reason])
+            case .noticeDeferred(let rule):
+                counters.increment("recoup_deferrals_total", ["rule": rule])
             case .escalationRaised(let owner):
                 counters.increment("recoup_escalations_total", ["owner": owner])
             }

@@ -361,3 +361,32 @@ struct PolicyReloadTests {
         }
     }
 }
+
+/// Payment-failure notices keep the contact rules: quiet hours in the account's time zone defer
+/// a notice to the next morning, never drop it.
+@Suite("Payment notices and quiet hours, end to end")
+struct NoticeQuietHoursTests {
+    @Test("a notice due at 21:30 local goes out at 08:00 the next morning")
+    func deferredToMorning() async throws {
+        try await DaemonHarness.with(name: "quiet", clock: "controlled") { world in
+            try await world.captureOutbound()
+            try await world.startMigrated()
+            try await world.clock("set", "2026-12-02T21:30:00Z")
+            try await world.publish([TestEvent.account("acc_q", timezone: "UTC"), TestEvent.invoice("in_q", account: "acc_q"),
+                                     TestEvent.paymentFailed("py_q", invoice: "in_q", account: "acc_q", at: "2026-12-02T21:29:00Z",
+                                                             method: TestEvent.visa, code: "expired_card")])
+            try await world.waitForInbox(3)
+            #expect(try await world.count("""
+                SELECT count(*) FROM recoup.audit_log WHERE kind = 'notice.deferred' AND rule = 'quiet_hours.messages'
+                   AND detail->>'until' = '2026-12-03T08:00:00Z'
+                """) == 1)
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await world.published(OutboundCapture.messages).isEmpty, "not at night")
+            try await world.clock("advance", "10h31m")    // 08:01
+            let sent = try await world.awaitPublished(OutboundCapture.messages, count: 1)
+            #expect(sent.first?.string("stage") == "payment_failed")
+            #expect(try await world.count("SELECT count(*) FROM recoup.contact_log WHERE account_id = 'acc_q'") == 1)
+            try await world.stop()
+        }
+    }
+}

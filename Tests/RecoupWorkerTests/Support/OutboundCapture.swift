@@ -1,6 +1,7 @@
 import AMQP
 import Foundation
 import RecoupCore
+import RecoupStore
 import RecoupWorker
 
 /// Queues a test binds to Recoup's outbound exchanges, so it can read what Recoup published:
@@ -62,7 +63,7 @@ extension DaemonHarness {
     func startMigrated() async throws {
         try start()
         try await waitUntil("the schema") { [self] in
-            ((try? await count("SELECT count(*) FROM recoup.schema_migrations")) ?? 0) >= 2
+            ((try? await count("SELECT coalesce(max(version), 0) FROM recoup.schema_migrations")) ?? 0) >= Migration.latestVersion
         }
     }
 }

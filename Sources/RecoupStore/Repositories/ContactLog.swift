@@ -1,0 +1,25 @@
+import Foundation
+import Postgres
+import RecoupCore
+
+/// The messages sent to each account (`recoup.contact_log`), written in the transaction that
+/// queues them, read by the contact guards in the next one.
+enum ContactLog {
+    /// Messages sent to the account since `since`.
+    static func sent(accountID: String, since: Date, _ connection: PostgresConnection) throws -> [SentMessage] {
+        try connection.query("""
+            SELECT channel, sent_at, touch_id FROM recoup.contact_log WHERE account_id = $1 AND sent_at > $2 ORDER BY sent_at
+            """, [accountID, since]).compactMap { row in
+            guard let channel = Channel(rawValue: try row.decode(String.self, at: 0)) else { return nil }
+            return SentMessage(channel: channel, at: try row.decode(Date.self, at: 1), touchID: try row.decode(String.self, at: 2))
+        }
+    }
+
+    static func record(accountID: String, channel: String, touchID: String, messageID: String, at now: Date,
+                       _ connection: PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO recoup.contact_log (account_id, channel, touch_id, message_id, sent_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (message_id) DO NOTHING
+            """, [accountID, channel, touchID, messageID, now])
+    }
+}
