@@ -1,0 +1,89 @@
+import Foundation
+import Postgres
+import RecoupCore
+
+/// What the cadence rules need from the database, gathered inside the deciding transaction:
+/// the account's segmentation facts and an invoice's pause facts.
+enum CadenceFacts {
+    /// The account's ARR, tier, tags, payment history (its other invoices), last payment failure,
+    /// the card on file's expiry (from its latest card failure), disputes and CRM signals.
+    static func segmentationInput(accountID: String, excludingInvoice invoiceID: String?, now: Date, timeZone: TimeZone,
+                                  _ connection: PostgresConnection) throws -> SegmentationInput {
+        var input = SegmentationInput()
+        if let row = try connection.query("""
+            SELECT arr_minor, currency, tier_override FROM recoup.accounts WHERE account_id = $1
+            """, [accountID]).first {
+            input.arrMinor = try row.decodeOptional(Int64.self, at: 0)
+            input.currency = try row.decodeOptional(String.self, at: 1).flatMap(Currency.init(code:))
+            input.tierOverride = try row.decodeOptional(String.self, at: 2).flatMap(ValueTier.init(rawValue:))
+        }
+        input.tags = try connection.query("SELECT unnest(tags) FROM recoup.accounts WHERE account_id = $1", [accountID])
+            .map { try $0.decode(String.self, at: 0) }
+        input.history = try connection.query("""
+            SELECT to_char(due_date, 'YYYY-MM-DD'), status, last_paid_at FROM recoup.invoices
+             WHERE account_id = $1 AND invoice_id <> coalesce($2, '') AND due_date IS NOT NULL
+            """, [accountID, invoiceID]).compactMap { row in
+            guard let due = LocalDate(try row.decode(String.self, at: 0)) else { return nil }
+            let status = try row.decodeOptional(String.self, at: 1)
+            let paidAt = try row.decodeOptional(Date.self, at: 2)
+            return InvoiceHistoryItem(dueDate: due, paidOn: status == "paid" ? paidAt.map { localDate($0, timeZone) } : nil,
+                                      writtenOff: status == "uncollectible")
+        }
+        if let row = try connection.query("""
+            SELECT attempted_at, method_type, method_exp_year, method_exp_month FROM recoup.payment_failures
+             WHERE account_id = $1 ORDER BY attempted_at DESC LIMIT 1
+            """, [accountID]).first {
+            input.lastPaymentFailure = localDate(try row.decode(Date.self, at: 0), timeZone)
+        }
+        if let row = try connection.query("""
+            SELECT method_exp_year, method_exp_month FROM recoup.payment_failures
+             WHERE account_id = $1 AND method_type = 'card' AND method_exp_year IS NOT NULL AND method_exp_month IS NOT NULL
+             ORDER BY attempted_at DESC LIMIT 1
+            """, [accountID]).first {
+            input.cardExpiry = (year: try row.decode(Int.self, at: 0), month: try row.decode(Int.self, at: 1))
+        }
+        input.hasOpenDispute = try connection.query(
+            "SELECT 1 FROM recoup.disputes WHERE account_id = $1 AND status = 'open' LIMIT 1", [accountID]).count == 1
+        // The newest ticket signal says whether a ticket is open; a high-priority open one is a risk.
+        if let row = try connection.query("""
+            SELECT kind, priority FROM recoup.crm_signals
+             WHERE account_id = $1 AND kind IN ('support_ticket_opened', 'support_ticket_closed')
+             ORDER BY occurred_at DESC, recorded_at DESC LIMIT 1
+            """, [accountID]).first {
+            input.hasOpenHighPriorityTicket = try row.decode(String.self, at: 0) == "support_ticket_opened"
+                && (try row.decodeOptional(String.self, at: 1)) == "high"
+        }
+        input.hasChurnRiskSignal = try connection.query("""
+            SELECT 1 FROM recoup.crm_signals WHERE account_id = $1 AND kind = 'churn_risk' AND occurred_at > $2 LIMIT 1
+            """, [accountID, now.addingTimeInterval(-Self.churnSignalDays * 86_400)]).count == 1
+        return input
+    }
+
+    /// A churn-risk signal counts this long.
+    static let churnSignalDays: Double = 90
+
+    /// What can pause an invoice: its open disputes and holds, promises, open escalations.
+    /// Replies do not pause yet: nothing routes them until the reply classifier exists, and a
+    /// pause nothing can lift would stop the journey for good.
+    static func pauseFacts(invoiceID: String, timeZone: TimeZone, _ connection: PostgresConnection) throws -> PauseFacts {
+        var facts = PauseFacts()
+        facts.openDispute = try connection.query(
+            "SELECT 1 FROM recoup.disputes WHERE invoice_id = $1 AND status = 'open' LIMIT 1", [invoiceID]).count == 1
+        facts.onHold = try connection.query(
+            "SELECT 1 FROM recoup.invoice_holds WHERE invoice_id = $1 AND released_at IS NULL LIMIT 1", [invoiceID]).count == 1
+        facts.promisedDates = try connection.query("""
+            SELECT to_char(promised_date, 'YYYY-MM-DD') FROM recoup.promises WHERE invoice_id = $1
+            """, [invoiceID]).compactMap { LocalDate(try $0.decode(String.self, at: 0)) }
+        facts.openHandOffsSince = try connection.query("""
+            SELECT created_at FROM recoup.escalations WHERE invoice_id = $1 AND status = 'open'
+            """, [invoiceID]).map { localDate(try $0.decode(Date.self, at: 0), timeZone) }
+        return facts
+    }
+
+    static func localDate(_ time: Date, _ timeZone: TimeZone) -> LocalDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: time)
+        return LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1) ?? LocalDate.utc(of: time)
+    }
+}
