@@ -84,3 +84,9 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         PostgresError(kind: .usage, message: message)
     }
 }
+
+extension PostgresError {
+    /// The error in a form safe to log, store and put in a header: its kind and SQLSTATE, never
+    /// a value from the statement or the server's message.
+    public var safeSummary: String { "database \(kind) error, SQLSTATE \(sqlState ?? "none")" }
+}

@@ -82,9 +82,6 @@ package struct ConfigNode {
         return value
     }
 
-    /// The node of `key` (nil when absent), marking the key as read.
-    package mutating func raw(_ key: String) -> Node? { value(key) }
-
     package mutating func string(_ key: String) throws(ConfigError) -> String? {
         guard let node = value(key) else { return nil }
         guard case .scalar(let scalar) = node else {
@@ -227,11 +224,6 @@ package struct ConfigNode {
             records.append(ConfigNode(file: file, path: "\(keyPath(key))[\(position)]", node: item))
         }
         return records
-    }
-
-    /// The keys of this mapping in file order.
-    package var keys: [(name: String, line: Int?)] {
-        mapping.map { $0.map { ($0.key.string ?? "?", $0.key.mark?.line) } } ?? []
     }
 
     /// Fails on any key that no reader asked for.

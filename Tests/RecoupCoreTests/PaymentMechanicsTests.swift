@@ -99,7 +99,7 @@ struct PaymentMechanicsTests {
                                         dueDate: LocalDate("2026-12-01"), paymentURL: "https://pay.example/i")
 
     static func compose(_ recipient: MessageRecipient = recipient, consent: Bool = true, reason: String, retryAt: Date? = nil,
-                        templates: TemplateLibrary) -> Result<CustomerMessage, PaymentFailureNotice.Suppressed> {
+                        templates: TemplateLibrary) -> Result<CustomerMessage, MessageSuppression> {
         PaymentFailureNotice.compose(to: recipient, emailConsent: consent, invoice: invoice, reason: reason, retryAt: retryAt,
                                      templates: templates, messageID: "msg_1", causedBy: "evt")
     }
@@ -121,8 +121,11 @@ struct PaymentMechanicsTests {
         let library = try Self.library("{{decline_reason}}")
         var noEmail = Self.recipient
         noEmail.email = nil
-        #expect(Self.compose(noEmail, reason: "x", templates: library) == .failure(.noEmailAddress))
-        #expect(Self.compose(consent: false, reason: "x", templates: library) == .failure(.noEmailConsent))
+        #expect(Self.compose(noEmail, reason: "x", templates: library) == .failure(.noAddress(channel: "email")))
+        #expect(Self.compose(consent: false, reason: "x", templates: library) == .failure(.noConsent(channel: "email")))
+        // The labels audit rows carry.
+        #expect(MessageSuppression.noAddress(channel: "email").label == "no_email_address")
+        #expect(MessageSuppression.noConsent(channel: "email").label == "no_email_consent")
         #expect(Self.compose(reason: "Your card was reported stolen.", templates: library) == .failure(.unsafeWording(["stolen"])))
         #expect(Self.compose(reason: "x", templates: TemplateLibrary()).map(\.messageID)
                 == .failure(.noTemplate("email/payment_failed/courtesy.en-GB")))

@@ -46,10 +46,11 @@ public enum MessageSuppression: Error, Sendable, Equatable {
     /// An SMS longer than two segments.
     case tooLong(characters: Int)
 
+    /// The reason audit rows and counters name (`no_email_address`, `no_sms_consent`, ...).
     public var label: String {
         switch self {
-        case .noAddress: "no_address"
-        case .noConsent: "no_consent"
+        case .noAddress(let channel): "no_\(channel)_address"
+        case .noConsent(let channel): "no_\(channel)_consent"
         case .noTemplate: "no_template"
         case .unsafeWording: "unsafe_wording"
         case .tooLong: "too_long"

@@ -149,7 +149,12 @@ public struct DeclineTaxonomy: Sendable {
 
     /// The customer-safe sentence for a classification (the generic one for unknown codes).
     public func customerReason(_ classification: DeclineClassification) -> String {
-        reasons[classification.reasonKey] ?? reasons[Self.fallbackReasonKey] ?? "Your bank declined the payment."
+        reason(forKey: classification.reasonKey)
+    }
+
+    /// The customer-safe sentence for a reason key, the generic one when the key is not listed.
+    public func reason(forKey key: String) -> String {
+        reasons[key] ?? reasons[Self.fallbackReasonKey] ?? "Your bank declined the payment."
     }
 }
 

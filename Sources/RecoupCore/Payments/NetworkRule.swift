@@ -130,6 +130,14 @@ extension PaymentFailed.Method {
 }
 
 extension LocalDate {
+    /// The calendar date of an instant in `timeZone` (an account's "today").
+    public init(_ time: Date, in timeZone: TimeZone) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: time)
+        self = LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1) ?? LocalDate.utc(of: time)
+    }
+
     /// The UTC calendar date of an instant.
     public static func utc(of time: Date) -> LocalDate {
         let days = Int((time.timeIntervalSince1970 / 86_400).rounded(.down))

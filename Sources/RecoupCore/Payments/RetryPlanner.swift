@@ -66,10 +66,10 @@ public struct RetryPlanner: Sendable {
             .filter { $0.invoiceID == input.invoiceID && !$0.isRetry }
             .map(\.at).min() ?? input.attemptedAt
         let horizon = firstFailure + policy.horizon
-        let backupsAllowed = categoryRule.backup != .never
 
         if categoryRule.backup == .immediately,
-           let (action, notice) = tryBackup(input, ledger: ledger, retriesSoFar: retriesSoFar, horizon: horizon, trail: &trail) {
+           let (action, notice) = tryBackup(input, category: category, ledger: ledger, retriesSoFar: retriesSoFar,
+                                            horizon: horizon, trail: &trail) {
             return decide(action, notice)
         }
 
@@ -83,8 +83,9 @@ public struct RetryPlanner: Sendable {
             return decide(.retry(at: at, method: input.method, isBackup: false), notify ? .now : nil)
         }
 
-        if backupsAllowed, categoryRule.backup != .immediately,
-           let (action, notice) = tryBackup(input, ledger: ledger, retriesSoFar: retriesSoFar, horizon: horizon, trail: &trail) {
+        if categoryRule.backup == .whenExhausted,
+           let (action, notice) = tryBackup(input, category: category, ledger: ledger, retriesSoFar: retriesSoFar,
+                                            horizon: horizon, trail: &trail) {
             return decide(action, notice)
         }
 
@@ -155,7 +156,8 @@ public struct RetryPlanner: Sendable {
     /// Trying the first usable backup method now (and asking the customer after the grace
     /// period), or nil when no backup can be tried.
     private func tryBackup(
-        _ input: RetryPlanningInput, ledger: Ledger, retriesSoFar: Int, horizon: Date, trail: inout Trail
+        _ input: RetryPlanningInput, category: DeclineCategory, ledger: Ledger, retriesSoFar: Int, horizon: Date,
+        trail: inout Trail
     ) -> (RetryPlan.Action, RetryPlan.Notice)? {
         let policy = rules.policy
         guard !input.backups.isEmpty else { return nil }
@@ -178,7 +180,7 @@ public struct RetryPlanner: Sendable {
             switch ledger.earliestAllowed(from: input.now, method: backup, notAfter: latest) {
             case .allowed(let time, let applied):
                 for (rule, note) in applied { trail.add(rule, note) }
-                trail.add("policy.backup.\(input.category(rules.taxonomy).rawValue)",
+                trail.add("policy.backup.\(category.rawValue)",
                           "backup method \(position + 1) on file is tried at \(Timestamps.format(time)); the customer is asked after \(ClockText.format(policy.backupGrace)) if the invoice is still unpaid")
                 return (.retry(at: time, method: backup, isBackup: true), .at(time + policy.backupGrace))
             case .refused(let rule, let note):
@@ -186,12 +188,6 @@ public struct RetryPlanner: Sendable {
             }
         }
         return nil
-    }
-}
-
-extension RetryPlanningInput {
-    func category(_ taxonomy: DeclineTaxonomy) -> DeclineCategory {
-        taxonomy.classify(code: code, scheme: scheme, methodType: method.type, adviceCode: adviceCode).category
     }
 }
 
@@ -224,10 +220,9 @@ struct Trail {
 /// RFC 3339 text in UTC with whole seconds, as plan notes, audit details and payloads write times.
 public enum Timestamps {
     public static func format(_ date: Date) -> String {
-        let seconds = Int((date.timeIntervalSince1970).rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - days * 86_400
-        return "\(LocalDate(daysSinceEpoch: days))T\(Digits.padded(rest / 3600, 2)):\(Digits.padded(rest % 3600 / 60, 2)):\(Digits.padded(rest % 60, 2))Z"
+        let day = LocalDate.utc(of: date)
+        let rest = Int((date.timeIntervalSince1970).rounded(.down)) - day.daysSinceEpoch * 86_400
+        return "\(day)T\(Digits.padded(rest / 3600, 2)):\(Digits.padded(rest % 3600 / 60, 2)):\(Digits.padded(rest % 60, 2))Z"
     }
 }
 

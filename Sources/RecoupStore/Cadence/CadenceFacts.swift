@@ -26,14 +26,13 @@ enum CadenceFacts {
             guard let due = LocalDate(try row.decode(String.self, at: 0)) else { return nil }
             let status = try row.decodeOptional(String.self, at: 1)
             let paidAt = try row.decodeOptional(Date.self, at: 2)
-            return InvoiceHistoryItem(dueDate: due, paidOn: status == "paid" ? paidAt.map { localDate($0, timeZone) } : nil,
+            return InvoiceHistoryItem(dueDate: due, paidOn: status == "paid" ? paidAt.map { LocalDate($0, in: timeZone) } : nil,
                                       writtenOff: status == "uncollectible")
         }
         if let row = try connection.query("""
-            SELECT attempted_at, method_type, method_exp_year, method_exp_month FROM recoup.payment_failures
-             WHERE account_id = $1 ORDER BY attempted_at DESC LIMIT 1
+            SELECT attempted_at FROM recoup.payment_failures WHERE account_id = $1 ORDER BY attempted_at DESC LIMIT 1
             """, [accountID]).first {
-            input.lastPaymentFailure = localDate(try row.decode(Date.self, at: 0), timeZone)
+            input.lastPaymentFailure = LocalDate(try row.decode(Date.self, at: 0), in: timeZone)
         }
         if let row = try connection.query("""
             SELECT method_exp_year, method_exp_month FROM recoup.payment_failures
@@ -76,14 +75,7 @@ enum CadenceFacts {
             """, [invoiceID]).compactMap { LocalDate(try $0.decode(String.self, at: 0)) }
         facts.openHandOffsSince = try connection.query("""
             SELECT created_at FROM recoup.escalations WHERE invoice_id = $1 AND status = 'open'
-            """, [invoiceID]).map { localDate(try $0.decode(Date.self, at: 0), timeZone) }
+            """, [invoiceID]).map { LocalDate(try $0.decode(Date.self, at: 0), in: timeZone) }
         return facts
-    }
-
-    static func localDate(_ time: Date, _ timeZone: TimeZone) -> LocalDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: time)
-        return LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1) ?? LocalDate.utc(of: time)
     }
 }

@@ -55,10 +55,7 @@ struct InvoiceFacts {
     /// Locks the invoice row (creating the placeholder if needed) and reads it with its open
     /// disputes and holds.
     static func lock(_ invoiceID: String, accountID: String, now: Date, _ connection: PostgresConnection) throws -> InvoiceFacts {
-        try connection.execute("""
-            INSERT INTO recoup.invoices (invoice_id, account_id, created_at, updated_at) VALUES ($1, $2, $3, $3)
-            ON CONFLICT (invoice_id) DO NOTHING
-            """, [invoiceID, accountID, now])
+        try InvoiceRepository.ensure(invoiceID: invoiceID, accountID: accountID, now: now, connection)
         let row = try connection.query("""
             SELECT account_id, number, currency, status, amount_due_minor,
                    greatest(amount_paid_minor, payments_received_minor), to_char(due_date, 'YYYY-MM-DD'), payment_url,
@@ -101,10 +98,6 @@ struct InvoiceFacts {
     /// Days past the due date in the account's time zone (0 before it; nil when unknown).
     func daysOverdue(now: Date, timeZone: TimeZone) -> Int? {
         guard let dueDate else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: now)
-        guard let today = LocalDate(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1) else { return nil }
-        return max(0, today.daysSinceEpoch - dueDate.daysSinceEpoch)
+        return max(0, LocalDate(now, in: timeZone).daysSinceEpoch - dueDate.daysSinceEpoch)
     }
 }

@@ -135,7 +135,7 @@ public struct PaymentReactions: Sendable {
         }
         let history = try PaymentRetryLedger.history(
             methodIDs: [retry.method.id], invoiceID: invoiceID, since: now.addingTimeInterval(-Self.historyWindow),
-            excludingEvent: "", connection).filter { !($0.kind == .retryScheduled && $0.at == retry.dueAt && $0.invoiceID == invoiceID) }
+            excludingRetry: retryID, connection)
         let firstFailure = history.filter { $0.invoiceID == invoiceID && !$0.isRetry }.map(\.at).min() ?? now
         switch planner.recheck(method: retry.method, at: now, history: history,
                                notAfter: firstFailure.addingTimeInterval(rules.policy.horizon)) {
@@ -234,7 +234,7 @@ public struct PaymentReactions: Sendable {
             return [.noticeDeferred(rule: guarded.deferredBy.first ?? "contact")]
         }
 
-        let reason = rules.taxonomy.reasons[reasonKey] ?? rules.taxonomy.reasons[DeclineTaxonomy.fallbackReasonKey] ?? ""
+        let reason = rules.taxonomy.reason(forKey: reasonKey)
         let recipient = MessageRecipient(accountID: account.accountID, firstName: account.firstName, email: account.email,
                                          phone: nil, locale: account.locale, timeZone: account.timeZone)
         let subject = MessageInvoice(invoiceID: invoice.invoiceID, number: invoice.number, openBalance: invoice.openBalance,

@@ -59,9 +59,10 @@ enum PaymentRetryLedger {
     }
 
     /// Earlier attempts on `methodIDs` (any invoice) and on `invoiceID` (any method) since
-    /// `since`, excluding the failure recorded by `excludingEvent`.
-    static func history(methodIDs: [String], invoiceID: String, since: Date, excludingEvent eventID: String,
-                        _ connection: PostgresConnection) throws -> [PaymentAttempt] {
+    /// `since`, excluding the failure recorded by `excludingEvent` and the retry `excludingRetry`
+    /// (the one being planned or carried out).
+    static func history(methodIDs: [String], invoiceID: String, since: Date, excludingEvent eventID: String = "",
+                        excludingRetry retryID: String = "", _ connection: PostgresConnection) throws -> [PaymentAttempt] {
         let methods = PostgresArrayLiteral.text(methodIDs)
         var attempts = try connection.query("""
             SELECT method_id, method_type, method_network, method_exp_month, method_exp_year, invoice_id, attempted_at,
@@ -78,9 +79,9 @@ enum PaymentRetryLedger {
         attempts += try connection.query("""
             SELECT method_id, method_type, method_network, method_exp_month, method_exp_year, invoice_id, due_at, status
               FROM recoup.payment_retries
-             WHERE (method_id = ANY($1::text[]) OR invoice_id = $2) AND due_at >= $3
+             WHERE (method_id = ANY($1::text[]) OR invoice_id = $2) AND due_at >= $3 AND retry_id <> $4
                AND status IN ('scheduled', 'requested', 'answered')
-            """, [methods, invoiceID, since]).map { row in
+            """, [methods, invoiceID, since, retryID]).map { row in
             let kind: PaymentAttempt.Kind = switch try row.decode(String.self, at: 7) {
             case "scheduled": .retryScheduled
             case "requested": .retryRequested

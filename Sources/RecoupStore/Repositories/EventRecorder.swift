@@ -202,10 +202,7 @@ enum InvoiceRepository {
     /// Ensures the invoice row (and its account's) exists, then locks and loads it.
     static func load(invoiceID: String, accountID: String, now: Date, _ connection: PostgresConnection) throws -> InvoiceRecord {
         try AccountRepository.ensure(accountID, now: now, connection)
-        try connection.execute("""
-            INSERT INTO recoup.invoices (invoice_id, account_id, created_at, updated_at) VALUES ($1, $2, $3, $3)
-            ON CONFLICT (invoice_id) DO NOTHING
-            """, [invoiceID, accountID, now])
+        try ensure(invoiceID: invoiceID, accountID: accountID, now: now, connection)
         let row = try connection.query("""
             SELECT account_id, snapshot_version, number, currency, amount_due_minor, amount_paid_minor, issued_at,
                    to_char(due_date, 'YYYY-MM-DD'), payment_url, status, status_version, last_paid_at, last_paid_version
@@ -263,6 +260,14 @@ enum InvoiceRepository {
         try save(record, now: now, connection)
         let outcome: RecordOutcome = applied == InvoiceRecord.Applied.all(for: change) ? .applied : .partiallyApplied
         return .init(outcome: outcome, rule: "contract.version", detail: detail)
+    }
+
+    /// Creates the placeholder row an event may need before its `invoice.created` arrives.
+    static func ensure(invoiceID: String, accountID: String, now: Date, _ connection: PostgresConnection) throws {
+        try connection.execute("""
+            INSERT INTO recoup.invoices (invoice_id, account_id, created_at, updated_at) VALUES ($1, $2, $3, $3)
+            ON CONFLICT (invoice_id) DO NOTHING
+            """, [invoiceID, accountID, now])
     }
 
     /// The invoice's lifecycle status as stored now.

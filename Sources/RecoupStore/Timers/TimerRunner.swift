@@ -84,7 +84,7 @@ public struct TimerRunner: Sendable {
 
     /// An error in a form safe to store and log: the kind and SQLSTATE, never values.
     public static func summary(of error: any Error) -> String {
-        if let error = error as? PostgresError { return "database \(error.kind) error, SQLSTATE \(error.sqlState ?? "none")" }
+        if let error = error as? PostgresError { return error.safeSummary }
         if let error = error as? TimerPayloadError { return error.description }
         if let error = error as? UnknownTimerKind { return error.description }
         return String(describing: type(of: error))

@@ -87,9 +87,7 @@ public struct EventProcessor: Sendable {
 
     /// An error in a form safe to log and to put in a header: kind and SQLSTATE, no values.
     static func summary(of error: any Error) -> String {
-        if let error = error as? PostgresError {
-            return "database \(error.kind) error, SQLSTATE \(error.sqlState ?? "none")"
-        }
+        if let error = error as? PostgresError { return error.safeSummary }
         return String(describing: type(of: error))
     }
 }

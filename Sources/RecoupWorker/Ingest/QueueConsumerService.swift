@@ -85,7 +85,8 @@ public final class QueueConsumerService: Service {
         let delivery = work.delivery
         let deliveryCount = DeadLetter.deliveryCount(of: delivery)
         let disposition = await processor.process(work.parsed, queue: queue, deliveryCount: deliveryCount)
-        let type = (try? work.parsed.get())?.envelope.type ?? "unparsed"
+        let event = try? work.parsed.get()
+        let type = event?.envelope.type ?? "unparsed"
         switch disposition {
         case .processed(let recorded):
             let outcome = recorded.outcome
@@ -93,14 +94,14 @@ public final class QueueConsumerService: Service {
             counters.increment("recoup_events_total", ["type": type, "outcome": outcome.label])
             Effects.count(recorded.effects, counters)
             if recorded.effects.contains(where: { if case .declineClassified(_, false) = $0 { true } else { false } }),
-               case .paymentFailed(let failure)? = (try? work.parsed.get())?.event {
+               case .paymentFailed(let failure)? = event?.event {
                 // Decline codes are processor vocabulary, not personal data; bounded for the log.
                 logger.notice("unknown decline code: planned conservatively", metadata: [
                     "code": "\(failure.decline.code.prefix(40))", "scheme": "\(failure.decline.scheme?.rawValue ?? "-")",
-                    "event_id": "\((try? work.parsed.get())?.envelope.id ?? "-")",
+                    "event_id": "\(event?.envelope.id ?? "-")",
                 ])
             }
-            logger.debug("event processed", metadata: ["event_id": "\((try? work.parsed.get())?.envelope.id ?? "-")", "type": "\(type)", "outcome": "\(outcome.label)"])
+            logger.debug("event processed", metadata: ["event_id": "\(event?.envelope.id ?? "-")", "type": "\(type)", "outcome": "\(outcome.label)"])
         case .deadLetter(let errorClass, let reason):
             await deadLetter(delivery, errorClass: errorClass, reason: reason, type: type)
         case .retryLater(let reason):
