@@ -7,6 +7,13 @@ public enum CadenceFiles {
     public static let journeysFile = "cadence/journeys.yaml"
     public static let segmentsFile = "cadence/segments.yaml"
     public static let contactFile = "cadence/contact.yaml"
+    public static let pausesFile = "cadence/pauses.yaml"
+
+    /// What pauses an invoice's journey, and for how long.
+    public static func loadPauses(directory: String) throws(ConfigError) -> PausePolicy {
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        return try PausesFile.parse(try ConfigNode.load(file: base + pausesFile))
+    }
 
     /// The contact caps and quiet hours.
     public static func loadContact(directory: String) throws(ConfigError) -> ContactPolicy {
@@ -35,6 +42,7 @@ package enum JourneyFile {
         let first = try strategic?.bool("account_team_first", default: true) ?? true
         let days = try strategic?.int("business_days", default: 2, in: 0...30) ?? 2
         try strategic?.rejectUnknownKeys()
+        let sendHour = try root.int("send_hour", default: 10, in: 0...23)
 
         var rules: [StageRule] = []
         var seen: [JourneyStage: Int] = [:]
@@ -67,7 +75,7 @@ package enum JourneyFile {
             throw root.error("stages: offsets must follow the stage order (\(JourneyStage.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         try root.rejectUnknownKeys()
-        return JourneyPolicy(stages: rules, accountTeamFirst: first, accountTeamBusinessDays: days)
+        return JourneyPolicy(stages: rules, accountTeamFirst: first, accountTeamBusinessDays: days, sendHour: sendHour)
     }
 
     static func stageActions(_ body: inout ConfigNode, rule: String) throws(ConfigError) -> StageActions {
@@ -171,5 +179,26 @@ package enum ContactFile {
         }
         guard from < until else { throw node.error("\(node.path): from must be before until (rule \(rule))") }
         return from..<until
+    }
+}
+
+package enum PausesFile {
+    package static func parse(text: String, file: String) throws(ConfigError) -> PausePolicy {
+        try parse(try ConfigNode.parse(file: file, text: text))
+    }
+
+    static func parse(_ root: ConfigNode) throws(ConfigError) -> PausePolicy {
+        var root = root
+        var policy = PausePolicy()
+        if var promise = try root.section("promise_to_pay") {
+            policy.promiseGraceDays = try promise.int("grace_days", default: policy.promiseGraceDays, in: 0...60)
+            try promise.rejectUnknownKeys()
+        }
+        if var handOff = try root.section("hand_off") {
+            policy.handOffBusinessDays = try handOff.int("business_days", default: policy.handOffBusinessDays, in: 1...60)
+            try handOff.rejectUnknownKeys()
+        }
+        try root.rejectUnknownKeys()
+        return policy
     }
 }

@@ -208,3 +208,40 @@ struct ContactPolicyFileTests {
         }
     }
 }
+
+/// The shipped pauses and send hour are POLICY.md's defaults; mistakes name file and line.
+@Suite("Pause policy file and send hour")
+struct PausePolicyFileTests {
+    @Test("the shipped files hold the defaults: promise + 2 days, hand-offs 5 business days, stages at 10:00")
+    func shipped() throws {
+        #expect(try CadenceFiles.loadPauses(directory: ShippedPolicy.configDirectory)
+                == PausePolicy(promiseGraceDays: 2, handOffBusinessDays: 5))
+        #expect(JourneyTableTests.journey.sendHour == 10)
+    }
+
+    @Test("mistakes are refused with the line", arguments: [
+        ("promise_to_pay:\n  grace_days: -1\n", 2),
+        ("hand_off:\n  business_days: 5\n  weekends: true\n", 3),
+        ("promises: {grace_days: 2}\n", 1),
+    ])
+    func mistakes(_ text: String, line: Int) {
+        do {
+            _ = try PausesFile.parse(text: text, file: "pauses.yaml")
+            Issue.record("refused: \(text)")
+        } catch {
+            #expect(error.file == "pauses.yaml")
+            #expect(error.line == line, "\(error)")
+        }
+    }
+
+    @Test("a send hour outside the day is refused")
+    func sendHour() {
+        do {
+            _ = try JourneyFile.parse(text: "send_hour: 24\nstages:\n  - {stage: overdue_1, offset_days: 1, tone: courtesy, default: {messages: [email]}}\n",
+                                      file: "journeys.yaml")
+            Issue.record("send_hour 24 must be refused")
+        } catch {
+            #expect(error.line == 1, "\(error)")
+        }
+    }
+}

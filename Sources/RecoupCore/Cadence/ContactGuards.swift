@@ -129,6 +129,13 @@ public enum ContactGuards {
         return Decision(channels: channels, at: time, dropped: dropped.map { ($0.0, $0.1) }, deferredBy: deferredBy)
     }
 
+    /// The first moment at or after `time` a phone call may be made (the SMS and phone hours).
+    public static func firstPhoneMoment(after time: Date, timeZone: TimeZone, policy: ContactPolicy) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return nextOpening(after: time, hours: policy.smsHours, weekdaysOnly: true, calendar: calendar) ?? time
+    }
+
     /// The first moment at or after `time` inside `hours` (local), on a weekday when asked.
     static func nextOpening(after time: Date, hours: Range<Int>, weekdaysOnly: Bool, calendar: Calendar) -> Date? {
         var candidate = time

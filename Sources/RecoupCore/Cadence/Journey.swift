@@ -81,10 +81,13 @@ public struct JourneyPolicy: Sendable, Hashable {
     public var accountTeamFirst: Bool
     /// ...and customer messages wait this many business days after that.
     public var accountTeamBusinessDays: Int
+    /// The local hour a stage is due on its day (contact guards may move it later).
+    public var sendHour: Int
 
-    public init(stages: [StageRule], accountTeamFirst: Bool = true, accountTeamBusinessDays: Int = 2) {
+    public init(stages: [StageRule], accountTeamFirst: Bool = true, accountTeamBusinessDays: Int = 2, sendHour: Int = 10) {
         self.stages = stages.sorted { $0.offsetDays < $1.offsetDays }
         self.accountTeamFirst = accountTeamFirst
         self.accountTeamBusinessDays = accountTeamBusinessDays
+        self.sendHour = sendHour
     }
 }

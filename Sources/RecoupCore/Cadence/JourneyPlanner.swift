@@ -32,6 +32,9 @@ public struct JourneyPlan: Sendable, Hashable {
 ///    customer-facing stage; customer messages before that plus N business days are held, and
 ///    only the last of them is sent then, unless a later stage falls on that day anyway.
 public enum JourneyPlanner {
+    /// The rule id of the strategic account-team escalation.
+    public static let accountTeamFirstRule = "journey.strategic.account_team_first"
+
     public static func plan(dueDate: LocalDate, segment: Segment, today: LocalDate, policy: JourneyPolicy) -> JourneyPlan {
         var planned: [PlannedStage] = []
         var skipped: [SkippedStage] = []
@@ -73,7 +76,7 @@ public enum JourneyPlanner {
         if segment.tier == .strategic, policy.accountTeamFirst,
            let first = planned.firstIndex(where: { !$0.actions.messages.isEmpty }) {
             planned[first].actions.escalation = "account_team"
-            planned[first].rules.append("journey.strategic.account_team_first")
+            planned[first].rules.append(accountTeamFirstRule)
             planned[first].notes.append("the account team hears first")
             let holdUntil = addBusinessDays(policy.accountTeamBusinessDays, to: planned[first].date)
             let held = planned.indices.filter { planned[$0].date < holdUntil && !planned[$0].actions.messages.isEmpty }

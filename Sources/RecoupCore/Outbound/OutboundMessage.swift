@@ -135,6 +135,49 @@ extension OutboundMessage {
     }
 }
 
+extension OutboundMessage {
+    /// `task.created` on `recoup.outbound` (routing key `task.<kind>`).
+    public static func taskCreated(_ task: HumanTask, at time: Date) -> OutboundMessage {
+        var data: JSONObject = ["task_id": .string(task.taskID), "account_id": .string(task.accountID)]
+        if let invoiceID = task.invoiceID { data["invoice_id"] = .string(invoiceID) }
+        if let assignee = task.assignee { data["assignee"] = .string(assignee) }
+        data["kind"] = .string(task.kind)
+        data["due_at"] = .string(Timestamps.format(task.dueAt))
+        data["priority"] = .int(Int64(task.priority))
+        data["summary"] = .string(task.summary)
+        return OutboundMessage(messageID: task.taskID, type: "task.created", time: time, data: data, accountID: task.accountID,
+                               exchange: OutboundExchange.outbound, routingKey: "task.\(task.kind)")
+    }
+}
+
+/// Work for a person (`task.created`): a call to make, a case to review.
+public struct HumanTask: Sendable, Equatable {
+    public var taskID: String
+    public var accountID: String
+    public var invoiceID: String?
+    /// `phone_call` or `review`.
+    public var kind: String
+    public var assignee: String?
+    /// Not before: the first moment the task is allowed (phone calls keep the SMS and phone hours).
+    public var dueAt: Date
+    /// The priority score (higher first).
+    public var priority: Int
+    /// What to do and why, with no personal data beyond ids and amounts.
+    public var summary: String
+
+    public init(taskID: String, accountID: String, invoiceID: String?, kind: String, assignee: String?, dueAt: Date,
+                priority: Int, summary: String) {
+        self.taskID = taskID
+        self.accountID = accountID
+        self.invoiceID = invoiceID
+        self.kind = kind
+        self.assignee = assignee
+        self.dueAt = dueAt
+        self.priority = priority
+        self.summary = summary
+    }
+}
+
 /// A customer message (`message.requested`), rendered.
 public struct CustomerMessage: Sendable, Equatable {
     public var messageID: String
