@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "RecoupConfigTests", dependencies: ["RecoupConfig", "RecoupCore", "PropertySupport"]),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
-        .testTarget(name: "RecoupStoreTests", dependencies: ["RecoupStore", "RecoupConfig", "TestSupport"]),
+        .testTarget(name: "RecoupStoreTests", dependencies: ["RecoupStore", "RecoupConfig", "TestSupport", "PropertySupport"]),
         .testTarget(
             name: "RecoupWorkerTests",
             dependencies: ["RecoupWorker", "RecoupConfig", "RecoupCore", "RecoupStore", "TestSupport"]

@@ -61,9 +61,10 @@ enum CadenceFacts {
     /// A churn-risk signal counts this long.
     static let churnSignalDays: Double = 90
 
-    /// What can pause an invoice: its open disputes and holds, promises, open escalations.
-    /// Replies do not pause yet: nothing routes them until the reply classifier exists, and a
-    /// pause nothing can lift would stop the journey for good.
+    /// What can pause an invoice: its open disputes and holds, promises, open tasks and
+    /// escalations. The strategic rule's own account-team escalation is left out: that rule says
+    /// itself how long it holds messages. Replies do not pause yet: nothing routes them until the
+    /// reply classifier exists, and a pause nothing can lift would stop the journey for good.
     static func pauseFacts(invoiceID: String, timeZone: TimeZone, _ connection: PostgresConnection) throws -> PauseFacts {
         var facts = PauseFacts()
         facts.openDispute = try connection.query(
@@ -74,8 +75,23 @@ enum CadenceFacts {
             SELECT to_char(promised_date, 'YYYY-MM-DD') FROM recoup.promises WHERE invoice_id = $1
             """, [invoiceID]).compactMap { LocalDate(try $0.decode(String.self, at: 0)) }
         facts.openHandOffsSince = try connection.query("""
-            SELECT created_at FROM recoup.escalations WHERE invoice_id = $1 AND status = 'open'
-            """, [invoiceID]).map { LocalDate(try $0.decode(Date.self, at: 0), in: timeZone) }
+            SELECT created_at FROM recoup.escalations
+             WHERE invoice_id = $1 AND status = 'open' AND rule <> $2
+            UNION ALL
+            SELECT created_at FROM recoup.tasks WHERE invoice_id = $1 AND status = 'open'
+            """, [invoiceID, JourneyPlanner.accountTeamFirstRule]).map { LocalDate(try $0.decode(Date.self, at: 0), in: timeZone) }
         return facts
+    }
+
+    /// The installments of the invoice's latest payment plan (empty without one).
+    static func installments(invoiceID: String, _ connection: PostgresConnection) throws -> [(dueDate: LocalDate, amountMinor: Int64)] {
+        guard let text = try connection.query("""
+            SELECT installments::text FROM recoup.payment_plans WHERE invoice_id = $1 ORDER BY recorded_at DESC, event_id DESC LIMIT 1
+            """, [invoiceID]).first?.decode(String.self, at: 0),
+            case .array(let items)? = try? JSONParser.parse(Array(text.utf8)) else { return [] }
+        return items.compactMap { item in
+            guard let due = item["due_date"]?.stringValue.flatMap(LocalDate.init) else { return nil }
+            return (dueDate: due, amountMinor: item["amount_minor"]?.int64Value ?? 0)
+        }
     }
 }

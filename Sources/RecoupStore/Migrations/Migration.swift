@@ -18,6 +18,7 @@ extension Migration {
         .v1InitialSchema,
         .v2PaymentRetries,
         .v3ContactLog,
+        .v4Journeys,
     ]
 
     /// The newest schema version this build knows; readiness requires the database to be at it.

@@ -7,7 +7,12 @@ struct AccountFacts {
     var accountID: String
     var firstName: String?
     var email: String?
+    var phone: String?
     var emailConsent: Bool
+    var smsConsent: Bool
+    var inAppConsent: Bool
+    /// The people who own the account (`account_manager`, `csm`, `collector`), by id.
+    var owners: [String: String]
     var locale: String
     var timeZone: TimeZone
     var currency: String?
@@ -19,17 +24,33 @@ struct AccountFacts {
     static func lock(_ accountID: String, now: Date, _ connection: PostgresConnection) throws -> AccountFacts {
         try AccountRepository.ensure(accountID, now: now, connection)
         let row = try connection.query("""
-            SELECT first_name, email, consent_email, locale, timezone, currency, arr_minor, tier_override
+            SELECT first_name, email, consent_email, locale, timezone, currency, arr_minor, tier_override,
+                   phone, consent_sms, consent_in_app, owners::text
               FROM recoup.accounts WHERE account_id = $1 FOR UPDATE
             """, [accountID]).first!
         let zoneName = try row.decode(String.self, at: 4)
         return AccountFacts(
             accountID: accountID, firstName: try row.decodeOptional(String.self, at: 0),
-            email: try row.decodeOptional(String.self, at: 1), emailConsent: try row.decode(Bool.self, at: 2),
+            email: try row.decodeOptional(String.self, at: 1), phone: try row.decodeOptional(String.self, at: 8),
+            emailConsent: try row.decode(Bool.self, at: 2), smsConsent: try row.decode(Bool.self, at: 9),
+            inAppConsent: try row.decode(Bool.self, at: 10), owners: Self.owners(try row.decode(String.self, at: 11)),
             locale: try row.decode(String.self, at: 3),
             timeZone: TimeZone(identifier: zoneName) ?? TimeZone(identifier: "UTC")!,
             currency: try row.decodeOptional(String.self, at: 5), arrMinor: try row.decodeOptional(Int64.self, at: 6),
             tierOverride: try row.decodeOptional(String.self, at: 7))
+    }
+
+    private static func owners(_ text: String) -> [String: String] {
+        guard case .object(let object)? = try? JSONParser.parse(Array(text.utf8)) else { return [:] }
+        var owners: [String: String] = [:]
+        for (key, value) in object { if let id = value.stringValue { owners[key] = id } }
+        return owners
+    }
+
+    var consents: Consents { Consents(email: emailConsent, sms: smsConsent, inApp: inAppConsent) }
+
+    var recipient: MessageRecipient {
+        MessageRecipient(accountID: accountID, firstName: firstName, email: email, phone: phone, locale: locale, timeZone: timeZone)
     }
 
     var valueTier: ValueTier {

@@ -273,36 +273,11 @@ public struct PaymentReactions: Sendable {
                                 eventID: eventID, rule: rule, detail: .object(["reason": .string("payment refused or refund claimed")]),
                                 connection)
         }
-        let owner = rules.policy.escalationOwner
-        let escalationID = StableID.make("esc", eventID, owner)
-        let inserted = try connection.execute("""
-            INSERT INTO recoup.escalations (escalation_id, account_id, invoice_id, invoice_ids, owner, rule, status, caused_by, created_at)
-            VALUES ($1, $2, $3, $4::text[], $5, $6, 'open', $7, $8)
-            ON CONFLICT DO NOTHING
-            """, [escalationID, account.accountID, invoice.invoiceID, PostgresArrayLiteral.text([invoice.invoiceID]), owner, rule,
-                  eventID, now])
-        guard inserted == 1 else {
-            try AuditLog.append(kind: "escalation.already_open", at: now, accountID: account.accountID, invoiceID: invoice.invoiceID,
-                                eventID: eventID, rule: rule, detail: .object(["owner": .string(owner)]), connection)
-            return []
-        }
-        let daysOverdue = invoice.daysOverdue(now: now, timeZone: account.timeZone)
-        let tier = account.valueTier
-        let score = PriorityScore.score(daysOverdue: daysOverdue, openBalance: invoice.openBalance, tier: tier)
         let action = pause
             ? "The customer refused the debit or claimed a refund: treat it like a dispute and talk to the customer before any further collection."
             : "The bank returned the debit as unauthorized: confirm the customer's authorization (or get a new one) before any further attempt."
-        let context = try EscalationContext.build(account: account, invoice: invoice, daysOverdue: daysOverdue, tier: tier,
-                                                  connection)
-        try Outbox.enqueue(.escalationRaised(Escalation(
-            escalationID: escalationID, accountID: account.accountID, invoiceIDs: [invoice.invoiceID], rule: rule, owner: owner,
-            priorityScore: score, recommendedAction: action, context: context), at: now), at: now, connection)
-        try AuditLog.append(kind: "escalation.raised", at: now, accountID: account.accountID, invoiceID: invoice.invoiceID,
-                            eventID: eventID, rule: rule, detail: .object([
-                                "escalation_id": .string(escalationID), "owner": .string(owner),
-                                "priority_score": .int(Int64(score)), "pause": .bool(pause),
-                            ]), connection)
-        return [.escalationRaised(owner: owner)]
+        return try HandOffs.escalate(owner: rules.policy.escalationOwner, rule: rule, recommendedAction: action, account: account,
+                                     invoice: invoice, causedBy: eventID, now: now, extraDetail: ["pause": .bool(pause)], connection)
     }
 }
 

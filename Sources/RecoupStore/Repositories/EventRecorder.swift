@@ -11,21 +11,22 @@ public struct EventRecorder: Sendable {
     public let clock: StoreClock
     /// What payment events set in motion (retry plans, notices, escalations); nil records the
     /// events only, for tests of the state rules alone.
-    private let reactions: PaymentReactionsHolder?
+    private let reactions: ReactionsHolder?
 
     public init(clock: StoreClock, payments: PaymentReactions? = nil) {
         self.clock = clock
-        self.reactions = payments.map(PaymentReactionsHolder.init)
+        self.reactions = payments.map { ReactionsHolder(Reactions(payments: $0)) }
     }
 
     /// Reactions read from `holder` for every event, so a reloaded policy applies from the next one.
-    public init(clock: StoreClock, holder: PaymentReactionsHolder) {
+    public init(clock: StoreClock, holder: ReactionsHolder) {
         self.clock = clock
         self.reactions = holder
     }
 
     public func record(_ event: ParsedEvent, queue: String, connection: PostgresConnection) throws -> Recorded {
-        let payments = reactions?.current
+        let current = reactions?.current
+        let payments = current?.payments
         let now = try clock.now(connection)
         let inserted = try connection.query("""
             INSERT INTO recoup.inbox (event_id, event_type, queue, outcome, processed_at)
@@ -50,8 +51,11 @@ public struct EventRecorder: Sendable {
             detail: .object(detail), connection)
         try connection.execute("UPDATE recoup.inbox SET outcome = $2 WHERE event_id = $1",
                                [event.envelope.id, change.outcome.label])
-        let effects = try react(to: event.event, outcome: change.outcome, payments: payments, eventID: event.envelope.id, now: now,
+        var effects = try react(to: event.event, outcome: change.outcome, payments: payments, eventID: event.envelope.id, now: now,
                                 connection)
+        if let journeys = current?.journeys, change.outcome == .applied || change.outcome == .partiallyApplied {
+            effects += try steer(event.event, journeys: journeys, eventID: event.envelope.id, now: now, connection)
+        }
         return Recorded(outcome: change.outcome, effects: effects)
     }
 
@@ -79,6 +83,46 @@ public struct EventRecorder: Sendable {
             guard status == .paid || status == .void else { return [] }
             return try payments.settled(invoiceID: snapshot.invoiceID, accountID: snapshot.accountID,
                                         reason: "invoice \(status?.rawValue ?? "closed")", eventID: eventID, now: now, connection)
+        default:
+            return []
+        }
+    }
+
+    /// What an event means for the invoice's journey: an open invoice (or a new due date, a
+    /// payment plan, a resolved dispute) is planned; a settled or disputed one stops; a short
+    /// payment is acknowledged.
+    private func steer(_ event: InboundEvent, journeys: JourneyReactions, eventID: String, now: Date,
+                       _ connection: PostgresConnection) throws -> [RecordEffect] {
+        switch event {
+        case .invoiceCreated(let snapshot), .invoiceUpdated(let snapshot):
+            switch try InvoiceRepository.currentStatus(snapshot.invoiceID, connection) {
+            case .open?:
+                return try journeys.plan(invoiceID: snapshot.invoiceID, accountID: snapshot.accountID, causedBy: eventID, force: false,
+                                         now: now, connection)
+            case let status?:
+                return try journeys.stop(invoiceID: snapshot.invoiceID, accountID: snapshot.accountID, reason: "invoice \(status.rawValue)",
+                                         rule: "journey.verify_before_send", causedBy: eventID, now: now, connection)
+            case nil:
+                return []
+            }
+        case .invoicePaid(let paid):
+            return try journeys.stop(invoiceID: paid.invoiceID, accountID: paid.accountID, reason: "invoice paid",
+                                     rule: "journey.verify_before_send", causedBy: eventID, now: now, connection)
+        case .invoiceVoided(let voided):
+            return try journeys.stop(invoiceID: voided.invoiceID, accountID: voided.accountID, reason: "invoice voided",
+                                     rule: "journey.verify_before_send", causedBy: eventID, now: now, connection)
+        case .paymentSucceeded(let payment):
+            return try journeys.acknowledgePartialPayment(invoiceID: payment.invoiceID, accountID: payment.accountID,
+                                                          paymentEventID: eventID, now: now, connection)
+        case .disputeOpened(let dispute):
+            return try journeys.stop(invoiceID: dispute.invoiceID, accountID: dispute.accountID, reason: "dispute opened",
+                                     rule: "pause.dispute", causedBy: eventID, now: now, connection)
+        case .disputeResolved(let dispute):
+            return try journeys.plan(invoiceID: dispute.invoiceID, accountID: dispute.accountID, causedBy: eventID, force: true,
+                                     now: now, connection)
+        case .planAgreed(let plan):
+            return try journeys.plan(invoiceID: plan.invoiceID, accountID: plan.accountID, causedBy: eventID, force: false,
+                                     now: now, connection)
         default:
             return []
         }

@@ -12,6 +12,11 @@ public enum RecordEffect: Sendable, Hashable {
     /// A cap or quiet hours moved a customer message later.
     case noticeDeferred(rule: String)
     case escalationRaised(owner: String)
+    case taskCreated(kind: String)
+    /// An invoice's journey was planned: this many stages ahead.
+    case journeyPlanned(stages: Int)
+    /// A due stage did nothing for the customer, and why (`paused`, `stopped`, `superseded`, ...).
+    case stageHeld(reason: String)
 }
 
 /// The result of recording one inbound event.

@@ -8,16 +8,16 @@ import RecoupCore
 /// timer never blocks the rest.
 public struct TimerRunner: Sendable {
     public let clock: StoreClock
-    private let reactions: PaymentReactionsHolder
+    private let reactions: ReactionsHolder
     /// Firings of one timer before it is given up (its error stays in `timers.last_error`).
     public var maxAttempts = 10
 
     public init(clock: StoreClock, payments: PaymentReactions) {
-        self.init(clock: clock, holder: PaymentReactionsHolder(payments))
+        self.init(clock: clock, holder: ReactionsHolder(Reactions(payments: payments)))
     }
 
     /// Reactions read from `holder` for every batch, so a reloaded policy applies from the next one.
-    public init(clock: StoreClock, holder: PaymentReactionsHolder) {
+    public init(clock: StoreClock, holder: ReactionsHolder) {
         self.clock = clock
         self.reactions = holder
     }
@@ -37,13 +37,13 @@ public struct TimerRunner: Sendable {
     /// Fires up to `limit` due timers in the caller's transaction.
     public func fireDue(limit: Int, _ connection: PostgresConnection) throws -> Report {
         let now = try clock.now(connection)
-        let payments = reactions.current
+        let current = reactions.current
         let timers = try TimerStore.claimDue(now: now, limit: limit, connection)
         var report = Report(claimed: timers.count, now: now)
         for timer in timers {
             try connection.executeScript("SAVEPOINT recoup_timer")
             do {
-                report.effects += try fire(timer, payments: payments, now: now, connection)
+                report.effects += try fire(timer, reactions: current, now: now, connection)
                 try TimerStore.markFired(timer.timerID, at: now, connection)
                 try connection.executeScript("RELEASE SAVEPOINT recoup_timer")
                 report.fired += 1
@@ -71,12 +71,15 @@ public struct TimerRunner: Sendable {
         return report
     }
 
-    private func fire(_ timer: DueTimer, payments: PaymentReactions, now: Date, _ connection: PostgresConnection) throws -> [RecordEffect] {
+    private func fire(_ timer: DueTimer, reactions: Reactions, now: Date, _ connection: PostgresConnection) throws -> [RecordEffect] {
         switch timer.kind {
         case PaymentRetryLedger.timerKind:
-            return try payments.fireRetry(timer, now: now, connection)
+            return try reactions.payments.fireRetry(timer, now: now, connection)
         case PaymentReactions.noticeTimerKind:
-            return try payments.fireNotice(timer, now: now, connection)
+            return try reactions.payments.fireNotice(timer, now: now, connection)
+        case JourneyReactions.timerKind:
+            guard let journeys = reactions.journeys else { throw UnknownTimerKind(kind: timer.kind) }
+            return try journeys.fire(timer, now: now, connection)
         default:
             throw UnknownTimerKind(kind: timer.kind)
         }

@@ -73,7 +73,9 @@ public enum TimerStore {
     }
 
     public static func markFired(_ timerID: Int64, at now: Date, _ connection: PostgresConnection) throws {
-        try connection.execute("UPDATE recoup.timers SET fired_at = $2 WHERE timer_id = $1", [timerID, now])
+        try connection.execute("""
+            UPDATE recoup.timers SET fired_at = $2 WHERE timer_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL
+            """, [timerID, now])
     }
 
     /// Records a failed firing and pushes the timer back to `retryAt`; with `giveUp` it is

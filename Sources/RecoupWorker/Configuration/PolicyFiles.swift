@@ -8,17 +8,18 @@ import RecoupStore
 public struct LoadedPolicy: Sendable {
     public var payments: PaymentRules
     public var templates: TemplateLibrary
-    /// The cadence policy (journey table, segmentation, contact caps and quiet hours). Validated at
-    /// start like the rest; the send path that uses it is still being built (issue 4).
+    /// The cadence policy: journey table, segmentation, contact caps and quiet hours, pauses.
     public var journey: JourneyPolicy
     public var segmentation: SegmentationPolicy
     public var contact: ContactPolicy
+    public var pauses: PausePolicy
 
     public static func load(_ configuration: RecoupConfiguration) throws(ConfigError) -> LoadedPolicy {
         let directory = configuration.policyDirectory
         let payments = try PaymentRulesFiles.load(directory: directory)
         let (journey, segmentation) = try CadenceFiles.load(directory: directory)
         let contact = try CadenceFiles.loadContact(directory: directory)
+        let pauses = try CadenceFiles.loadPauses(directory: directory)
         let templates = try TemplateFiles.load(directory: directory)
         let required = TemplateLibrary.Key(channel: PaymentFailureNotice.channel, stage: PaymentFailureNotice.stage,
                                            tone: PaymentFailureNotice.tone, locale: TemplateLibrary.fallbackLocale)
@@ -38,7 +39,8 @@ public struct LoadedPolicy: Sendable {
                 }
             }
         }
-        return LoadedPolicy(payments: payments, templates: templates, journey: journey, segmentation: segmentation, contact: contact)
+        return LoadedPolicy(payments: payments, templates: templates, journey: journey, segmentation: segmentation, contact: contact,
+                            pauses: pauses)
     }
 
     /// What `recoupctl policy check` prints.
@@ -51,11 +53,17 @@ public struct LoadedPolicy: Sendable {
                 let schedule = payments.policy.rule(for: category).retryAfter.map(ClockText.format)
                 return "\(category.rawValue) [\(schedule.joined(separator: ", "))]"
             }.joined(separator: "; "),
-            "journey stages: " + journey.stages.map { "\($0.stage.rawValue) (\($0.offsetDays >= 0 ? "+" : "")\($0.offsetDays)d, \($0.tone.rawValue))" }.joined(separator: ", "),
+            "journey stages (due at \(journey.sendHour):00 local): " + journey.stages.map { "\($0.stage.rawValue) (\($0.offsetDays >= 0 ? "+" : "")\($0.offsetDays)d, \($0.tone.rawValue))" }.joined(separator: ", "),
             "contact: \(contact.perChannelPerDay) per channel per day, \(contact.touchesPerWindow) touches per \(ClockText.format(contact.touchWindow)), messages \(contact.messageHours.lowerBound)-\(contact.messageHours.upperBound)h, SMS weekdays \(contact.smsHours.lowerBound)-\(contact.smsHours.upperBound)h",
+            "pauses: promise + \(pauses.promiseGraceDays) days grace, hand-offs \(pauses.handOffBusinessDays) business days",
             "templates: \(templates.templates.count) in \(locales.joined(separator: ", "))",
         ]
     }
 
-    public var reactions: PaymentReactions { PaymentReactions(rules: payments, templates: templates, contact: contact) }
+    /// What events and timers set in motion under this policy.
+    public var reactions: Reactions {
+        Reactions(payments: PaymentReactions(rules: payments, templates: templates, contact: contact),
+                  journeys: JourneyReactions(journey: journey, segmentation: segmentation, pauses: pauses, contact: contact,
+                                             templates: templates))
+    }
 }

@@ -8,7 +8,7 @@ import UnixSignals
 /// does not is refused, named by file and line in the log, and the running policy stays.
 struct PolicyReloadService: Service {
     let configuration: RecoupConfiguration
-    let reactions: PaymentReactionsHolder
+    let reactions: ReactionsHolder
     let counters: Counters
     let logger: Logger
 

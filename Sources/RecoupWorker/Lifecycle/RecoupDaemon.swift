@@ -22,7 +22,7 @@ public enum RecoupDaemon {
 
         let counters = Counters()
         let clock: StoreClock = configuration.clock == .controlled ? .controlled : .system
-        let reactions = PaymentReactionsHolder(policy.reactions)
+        let reactions = ReactionsHolder(policy.reactions)
         let recorder = EventRecorder(clock: clock, holder: reactions)
         let processor = EventProcessor(pool: pool, recorder: recorder, settings: configuration.processing, logger: logger)
         let deadLetters = AMQPPublisher(configuration: amqpConfiguration, topology: RecoupTopology.topology, logger: logger)

@@ -28,6 +28,12 @@ enum Effects {
                 counters.increment("recoup_deferrals_total", ["rule": rule])
             case .escalationRaised(let owner):
                 counters.increment("recoup_escalations_total", ["owner": owner])
+            case .taskCreated(let kind):
+                counters.increment("recoup_tasks_total", ["kind": kind])
+            case .journeyPlanned:
+                counters.increment("recoup_journeys_planned_total")
+            case .stageHeld(let reason):
+                counters.increment("recoup_stages_held_total", ["reason": reason])
             }
         }
     }

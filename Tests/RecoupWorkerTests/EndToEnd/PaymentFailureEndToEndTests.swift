@@ -12,13 +12,15 @@ struct PaymentFailureEndToEndTests {
     static let start = "2026-12-02T10:00:00Z"
 
     /// A world with the clock at `start`, capture queues bound, and one account with an invoice.
-    static func world(_ name: String, broker: ScratchBroker? = nil, invoices: [String] = ["in_1"],
-                      _ body: (DaemonHarness) async throws -> Void) async throws {
+    /// The invoices fall due after the test's window unless `dueDate` says otherwise, so journey
+    /// reminders stay out of the payment scenarios.
+    static func world(_ name: String, broker: ScratchBroker? = nil, invoices: [String] = ["in_1"], clock: String = start,
+                      dueDate: String = "2027-01-31", _ body: (DaemonHarness) async throws -> Void) async throws {
         try await DaemonHarness.with(name: name, clock: "controlled", broker: broker) { world in
             try await world.captureOutbound()
             try await world.startMigrated()
-            try await world.clock("set", start)
-            try await world.publish([TestEvent.account("acc_1")] + invoices.map { TestEvent.invoice($0, account: "acc_1") })
+            try await world.clock("set", clock)
+            try await world.publish([TestEvent.account("acc_1")] + invoices.map { TestEvent.invoice($0, account: "acc_1", dueDate: dueDate) })
             try await world.waitForInbox(1 + invoices.count)
             try await body(world)
         }
@@ -161,7 +163,8 @@ struct PaymentFailureEndToEndTests {
 
     @Test("an unauthorized ACH return stops retries and raises an escalation with context")
     func unauthorizedReturn() async throws {
-        try await Self.world("ach") { world in
+        // Due yesterday; the clock stands before today's 10:00 journey touch.
+        try await Self.world("ach", clock: "2026-12-02T08:30:00Z", dueDate: "2026-12-01") { world in
             try await world.publish([TestEvent.paymentFailed("py_a", invoice: "in_1", account: "acc_1", at: "2026-12-02T08:00:00Z",
                                                              method: ["id": "pm_ach", "type": "ach_debit"], code: "R10", scheme: "nacha")])
             let raised = try await world.awaitPublished(OutboundCapture.escalations, count: 1)

@@ -78,7 +78,7 @@ extension TestEvent {
         ])
     }
 
-    static func invoice(_ invoice: String, account: String, amount: Int = 120_000, dueDate: String = "2026-12-01") -> TestEvent {
+    static func invoice(_ invoice: String, account: String, amount: Int = 120_000, dueDate: String = "2027-01-31") -> TestEvent {
         make("invoice.created", data: [
             "invoice_id": invoice, "account_id": account, "number": "INV-\(invoice)", "currency": "USD",
             "amount_due_minor": amount, "amount_paid_minor": 0, "issued_at": "2026-11-01T09:00:00Z",
