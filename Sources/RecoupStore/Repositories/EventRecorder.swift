@@ -89,8 +89,8 @@ public struct EventRecorder: Sendable {
     }
 
     /// What an event means for the invoice's journey: an open invoice (or a new due date, a
-    /// payment plan, a resolved dispute) is planned; a settled or disputed one stops; a short
-    /// payment is acknowledged.
+    /// payment plan, a resolved dispute, a payment failure) is planned; a settled or disputed one
+    /// stops; a short payment is acknowledged.
     private func steer(_ event: InboundEvent, journeys: JourneyReactions, eventID: String, now: Date,
                        _ connection: PostgresConnection) throws -> [RecordEffect] {
         switch event {
@@ -119,6 +119,20 @@ public struct EventRecorder: Sendable {
                                      rule: "pause.dispute", causedBy: eventID, now: now, connection)
         case .disputeResolved(let dispute):
             return try journeys.plan(invoiceID: dispute.invoiceID, accountID: dispute.accountID, causedBy: eventID, force: true,
+                                     now: now, connection)
+        case .accountUpdated(let account):
+            // Tier, time zone or tags may have changed: the account's open journeys are planned again.
+            let planned = try connection.query("""
+                SELECT j.invoice_id FROM recoup.invoice_journeys j JOIN recoup.invoices i USING (invoice_id)
+                 WHERE j.account_id = $1 AND i.status = 'open' ORDER BY j.invoice_id
+                """, [account.accountID]).map { try $0.decode(String.self, at: 0) }
+            return try planned.flatMap { invoiceID in
+                try journeys.plan(invoiceID: invoiceID, accountID: account.accountID, causedBy: eventID, force: true, now: now, connection)
+            }
+        case .paymentFailed(let failure):
+            // A payment-method problem changes the segment (a known issue, a risk flag): the
+            // stages ahead are planned again; those already carried out stay done.
+            return try journeys.plan(invoiceID: failure.invoiceID, accountID: failure.accountID, causedBy: eventID, force: true,
                                      now: now, connection)
         case .planAgreed(let plan):
             return try journeys.plan(invoiceID: plan.invoiceID, accountID: plan.accountID, causedBy: eventID, force: false,
