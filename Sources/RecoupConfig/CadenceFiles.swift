@@ -11,20 +11,17 @@ public enum CadenceFiles {
 
     /// What pauses an invoice's journey, and for how long.
     public static func loadPauses(directory: String) throws(ConfigError) -> PausePolicy {
-        let base = directory.hasSuffix("/") ? directory : directory + "/"
-        return try PausesFile.parse(try ConfigNode.load(file: base + pausesFile))
+        return try PausesFile.parse(try ConfigNode.load(pausesFile, in: directory))
     }
 
     /// The contact caps and quiet hours.
     public static func loadContact(directory: String) throws(ConfigError) -> ContactPolicy {
-        let base = directory.hasSuffix("/") ? directory : directory + "/"
-        return try ContactFile.parse(try ConfigNode.load(file: base + contactFile))
+        return try ContactFile.parse(try ConfigNode.load(contactFile, in: directory))
     }
 
     public static func load(directory: String) throws(ConfigError) -> (JourneyPolicy, SegmentationPolicy) {
-        let base = directory.hasSuffix("/") ? directory : directory + "/"
-        return (try JourneyFile.parse(try ConfigNode.load(file: base + journeysFile)),
-                try SegmentsFile.parse(try ConfigNode.load(file: base + segmentsFile)))
+        return (try JourneyFile.parse(try ConfigNode.load(journeysFile, in: directory)),
+                try SegmentsFile.parse(try ConfigNode.load(segmentsFile, in: directory)))
     }
 }
 

@@ -38,6 +38,11 @@ package struct ConfigNode {
     }
 
     /// Reads and parses a file whose root is a mapping.
+    /// Loads `file` (a path relative to the policy `directory`).
+    package static func load(_ file: String, in directory: String) throws(ConfigError) -> ConfigNode {
+        try load(file: (directory.hasSuffix("/") ? directory : directory + "/") + file)
+    }
+
     package static func load(file: String) throws(ConfigError) -> ConfigNode {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw ConfigError(file: file, line: nil, message: "cannot read the file")

@@ -10,10 +10,9 @@ public enum PaymentRulesFiles {
 
     /// Loads and validates the three files under `directory` (the `Config/` folder).
     public static func load(directory: String) throws(ConfigError) -> PaymentRules {
-        let base = directory.hasSuffix("/") ? directory : directory + "/"
-        let taxonomy = try DeclineTaxonomyFile.parse(try ConfigNode.load(file: base + taxonomyFile))
-        let (rules, sources) = try NetworkRulesFile.parse(try ConfigNode.load(file: base + networkRulesFile))
-        let policy = try RetryPolicyFile.parse(try ConfigNode.load(file: base + retryPolicyFile))
+        let taxonomy = try DeclineTaxonomyFile.parse(try ConfigNode.load(taxonomyFile, in: directory))
+        let (rules, sources) = try NetworkRulesFile.parse(try ConfigNode.load(networkRulesFile, in: directory))
+        let policy = try RetryPolicyFile.parse(try ConfigNode.load(retryPolicyFile, in: directory))
         return PaymentRules(taxonomy: taxonomy, networkRules: rules, policy: policy, sources: sources)
     }
 }

@@ -15,7 +15,7 @@ struct StageFiringTests {
                       later: Bool = false) -> DueStage {
         DueStage(key: key, invoiceID: invoice, stage: "overdue_1", tone: .courtesy,
                  actions: StageActions(messages: messages, task: task, escalation: escalation), rules: ["journey.overdue_1"],
-                 standing: standing, pause: pause, laterStageDue: later)
+                 standing: standing, pause: pause, overtaken: later)
     }
 
     static func plan(_ due: [DueStage], sent: [SentMessage] = [], consents: Consents = Consents(), at time: Date = now) -> FiringPlan {

@@ -12,11 +12,12 @@ public struct DueStage: Sendable, Hashable {
     public var rules: [String]
     public var standing: InvoiceStanding
     public var pause: PauseFacts
-    /// A later stage of the same invoice is due as well (this one was delayed past it).
-    public var laterStageDue: Bool
+    /// Overtaken: a later stage of the same invoice is due as well (this one was delayed past
+    /// it), or this part of the stage was already carried out.
+    public var overtaken: Bool
 
     public init(key: String, invoiceID: String, stage: String, tone: Tone, actions: StageActions, rules: [String],
-                standing: InvoiceStanding, pause: PauseFacts, laterStageDue: Bool = false) {
+                standing: InvoiceStanding, pause: PauseFacts, overtaken: Bool = false) {
         self.key = key
         self.invoiceID = invoiceID
         self.stage = stage
@@ -25,7 +26,7 @@ public struct DueStage: Sendable, Hashable {
         self.rules = rules
         self.standing = standing
         self.pause = pause
-        self.laterStageDue = laterStageDue
+        self.overtaken = overtaken
     }
 }
 
@@ -72,7 +73,7 @@ public struct FiringPlan: Sendable, Hashable {
     public var stopped: [Stop] = []
     /// Paused until a known date: the stage's messages fire again then.
     public var waiting: [Wait] = []
-    /// A later stage of the invoice is due too: only that one goes.
+    /// Overtaken by a later due stage of the invoice, or already carried out: skipped.
     public var superseded: [String] = []
     public var handOffs: [HandOff] = []
     public var touch: Touch?
@@ -91,7 +92,7 @@ public struct FiringPlan: Sendable, Hashable {
 /// 2. Pauses: an indefinite one (reply, until it is routed) closes the stage; one with an end date
 ///    (promise, hand-off) holds the messages until then; a hand-off pause lets the stage's own
 ///    hand-offs through.
-/// 3. A stage overtaken by a later due stage of the same invoice is skipped.
+/// 3. A stage overtaken by a later due stage of the same invoice (or already carried out) is skipped.
 /// 4. The rest: hand-offs go now; messages of all invoices form one touch, held to consent, caps
 ///    and quiet hours (deferred as a whole, never dropped).
 public enum StageFiring {
@@ -104,7 +105,7 @@ public enum StageFiring {
                 plan.stopped.append(.init(key: stage.key, rule: "journey.verify_before_send", reason: "invoice \(reason)"))
                 continue
             }
-            if stage.laterStageDue {
+            if stage.overtaken {
                 plan.superseded.append(stage.key)
                 continue
             }

@@ -20,10 +20,7 @@ public enum PromiseDate {
                 found.append(today.next(weekday: 1).adding(days: 4))
             } else if word == "semana" || word == "semaine", let next, nextWords.contains(next) {
                 found.append(today.next(weekday: 1).adding(days: 4))
-            } else if monthEndWords.contains(word) || (endWords.contains(word) && next.map(monthWords.contains) == true)
-                        || (endWords.contains(word) && next.map { ["of", "des", "du", "de"].contains($0) } == true
-                            && index + 2 < words.count && (monthWords.contains(words[index + 2])
-                                                           || (index + 3 < words.count && monthWords.contains(words[index + 3])))) {
+            } else if isMonthEnd(words, at: index) {
                 found.append(today.endOfMonth)
             } else if let month = months[word] {
                 // "December 4" / "4 December" / "4. Dezember" / "4 de diciembre"
@@ -73,6 +70,17 @@ public enum PromiseDate {
     static let monthWords: Set<String> = ["month", "monats", "monat", "mois", "mes"]
     /// Words before a bare day number that make it a date: "by the 15th", "am 15.", "le 15", "el 15".
     static let dayLeads: Set<String> = ["the", "on", "by", "am", "bis", "zum", "le", "el", "au", "avant", "antes", "del"]
+
+    /// "month-end", "end of (the) month", "Ende des Monats", "fin du mois", "fin de mes" at `index`.
+    static func isMonthEnd(_ words: [String], at index: Int) -> Bool {
+        let word = words[index]
+        if monthEndWords.contains(word) { return true }
+        guard endWords.contains(word), index + 1 < words.count else { return false }
+        if monthWords.contains(words[index + 1]) { return true }
+        guard ["of", "des", "du", "de"].contains(words[index + 1]) else { return false }
+        // "end of month" or, with an article between, "end of the month".
+        return words[(index + 2)..<min(index + 4, words.count)].contains(where: monthWords.contains)
+    }
 
     static func tokens(_ text: String) -> [String] {
         var words: [String] = []

@@ -65,10 +65,10 @@ public struct JourneyReactions: Sendable {
                 continue
             }
             let dueAt = max(now, stage.date.at(hour: journey.sendHour, in: account.timeZone))
-            let payload = Self.payload(stage: stage.stage.rawValue, tone: stage.tone, actions: stage.actions, rules: stage.rules,
+            let payload = StagePayload(stage: stage.stage.rawValue, tone: stage.tone, actions: stage.actions, rules: stage.rules,
                                        causedBy: causedBy)
             try TimerStore.schedule(kind: Self.timerKind, dedupeKey: "\(Self.timerKind):\(invoiceID):\(causedBy):\(index)", dueAt: dueAt,
-                                    accountID: accountID, invoiceID: invoiceID, payload: payload, now: now, connection)
+                                    accountID: accountID, invoiceID: invoiceID, payload: payload.json, now: now, connection)
             planned.append(.object([
                 "stage": .string(stage.stage.rawValue), "date": .string(stage.date.description), "due_at": .string(Timestamps.format(dueAt)),
                 "tone": .string(stage.tone.rawValue), "channels": .array(stage.actions.messages.map { .string($0.rawValue) }),
@@ -113,10 +113,10 @@ public struct JourneyReactions: Sendable {
         let invoice = try InvoiceFacts.lock(invoiceID, accountID: accountID, now: now, connection)
         guard invoice.status == InvoiceRecord.Status.open.rawValue, case .collectible = invoice.standing,
               invoice.paidMinor > 0, let balance = invoice.openBalance, balance.minorUnits > 0 else { return [] }
-        let payload = Self.payload(stage: Self.partialPaymentStage, tone: .courtesy, actions: StageActions(messages: [.email]),
+        let payload = StagePayload(stage: Self.partialPaymentStage, tone: .courtesy, actions: StageActions(messages: [.email]),
                                    rules: ["journey.partial_payment"], causedBy: paymentEventID)
         try TimerStore.schedule(kind: Self.timerKind, dedupeKey: "\(Self.timerKind):ack:\(paymentEventID)", dueAt: now,
-                                accountID: accountID, invoiceID: invoiceID, payload: payload, now: now, connection)
+                                accountID: accountID, invoiceID: invoiceID, payload: payload.json, now: now, connection)
         return []
     }
 
@@ -143,7 +143,7 @@ public struct JourneyReactions: Sendable {
             """, [Self.timerKind, accountID, stageName, now]).map { row in
             Member(timerID: try row.decode(Int64.self, at: 0), key: try row.decode(String.self, at: 1),
                    invoiceID: try row.decode(String.self, at: 2),
-                   payload: (try? JSONParser.parse(Array(try row.decode(String.self, at: 3).utf8))) ?? .null)
+                   payload: StagePayload((try? JSONParser.parse(Array(try row.decode(String.self, at: 3).utf8))) ?? .null))
         }
         let today = LocalDate(now, in: account.timeZone)
         var invoices: [String: InvoiceFacts] = [:]
@@ -155,26 +155,25 @@ public struct JourneyReactions: Sendable {
                 invoice = try InvoiceFacts.lock(member.invoiceID, accountID: accountID, now: now, connection)
                 invoices[member.invoiceID] = invoice
             }
-            let actions = Self.actions(member.payload)
+            let actions = member.payload.actions
             let part = Self.part(stage: stageName, actions: actions)
             let done = try connection.query("""
                 SELECT 1 FROM recoup.invoice_journeys WHERE invoice_id = $1 AND $2 = ANY(done_stages)
                 """, [member.invoiceID, part]).count == 1
             var stage = DueStage(
                 key: member.key, invoiceID: member.invoiceID, stage: stageName,
-                tone: member.payload["tone"]?.stringValue.flatMap(Tone.init(rawValue:)) ?? .courtesy, actions: actions,
-                rules: member.payload["rules"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                tone: member.payload.tone, actions: actions, rules: member.payload.rules,
                 standing: invoice.standing, pause: try CadenceFacts.pauseFacts(invoiceID: member.invoiceID, timeZone: account.timeZone, connection),
-                laterStageDue: try laterStageDue(invoiceID: member.invoiceID, than: stageName, now: now, connection))
+                overtaken: try laterStageDue(invoiceID: member.invoiceID, than: stageName, now: now, connection))
             // The same part of a stage twice for one invoice (a repeat, a second timer): once only.
             let seenKey = "\(member.invoiceID)|\(part)"
             if done || (seenParts.contains(seenKey) && stageName != Self.partialPaymentStage) {
-                stage.laterStageDue = true
+                stage.overtaken = true
             }
             seenParts.insert(seenKey)
             due.append(stage)
         }
-        let sent = try ContactLog.sent(accountID: accountID, since: now.addingTimeInterval(-contact.touchWindow - 86_400), connection)
+        let sent = try ContactLog.counted(accountID: accountID, now: now, policy: contact, connection)
         let decision = StageFiring.plan(due, now: now, today: today, sent: sent, consents: account.consents,
                                         timeZone: account.timeZone, contact: contact, pauses: pauses)
         let members = Dictionary(group.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
@@ -186,7 +185,7 @@ public struct JourneyReactions: Sendable {
             detail["stage"] = .string(stage.stage)
             detail["rules"] = .array(stage.rules.map(JSONValue.string))
             try AuditLog.append(kind: kind, at: now, accountID: accountID, invoiceID: stage.invoiceID,
-                                eventID: members[stage.key]?.payload["caused_by"]?.stringValue, rule: rule, detail: .object(detail),
+                                eventID: members[stage.key]?.payload.causedBy, rule: rule, detail: .object(detail),
                                 connection)
         }
 
@@ -263,10 +262,7 @@ public struct JourneyReactions: Sendable {
                       _ connection: PostgresConnection) throws -> [RecordEffect] {
         guard let first = stages.first else { return [] }
         let touchID = StableID.make("touch", stages.map(\.key).sorted())
-        let subjects = stages.compactMap { invoices[$0.invoiceID] }.map {
-            MessageInvoice(invoiceID: $0.invoiceID, number: $0.number, openBalance: $0.openBalance, dueDate: $0.dueDate,
-                           paymentURL: $0.paymentURL)
-        }
+        let subjects = stages.compactMap { invoices[$0.invoiceID]?.messageInvoice }
         var effects: [RecordEffect] = []
         var queued: [JSONValue] = []
         var suppressed: [JSONValue] = []
@@ -305,7 +301,7 @@ public struct JourneyReactions: Sendable {
         var timerID: Int64
         var key: String
         var invoiceID: String
-        var payload: JSONValue
+        var payload: StagePayload
     }
 
     /// Whether a later journey stage of the invoice is due now as well.
@@ -322,12 +318,11 @@ public struct JourneyReactions: Sendable {
     /// A new timer for the same stage at `time`, doing `actions`.
     private func reschedule(_ member: Member, accountID: String, actions: StageActions, at time: Date, suffix: String, now: Date,
                             _ connection: PostgresConnection) throws {
-        let payload = Self.payload(
-            stage: member.payload["stage"]?.stringValue ?? "", tone: member.payload["tone"]?.stringValue.flatMap(Tone.init(rawValue:)) ?? .courtesy,
-            actions: actions, rules: member.payload["rules"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-            causedBy: member.payload["caused_by"]?.stringValue ?? member.key)
+        var payload = member.payload
+        payload.actions = actions
+        payload.causedBy = payload.causedBy ?? member.key
         try TimerStore.schedule(kind: Self.timerKind, dedupeKey: "\(member.key):\(suffix):\(Int(time.timeIntervalSince1970))",
-                                dueAt: time, accountID: accountID, invoiceID: member.invoiceID, payload: payload, now: now, connection)
+                                dueAt: time, accountID: accountID, invoiceID: member.invoiceID, payload: payload.json, now: now, connection)
     }
 
     private func markDone(_ stage: DueStage, _ connection: PostgresConnection) throws {
@@ -344,20 +339,6 @@ public struct JourneyReactions: Sendable {
         actions.messages.isEmpty ? "\(stage):hand_off" : stage
     }
 
-    static func payload(stage: String, tone: Tone, actions: StageActions, rules: [String], causedBy: String) -> JSONValue {
-        .object([
-            "stage": .string(stage), "tone": .string(tone.rawValue),
-            "messages": .array(actions.messages.map { .string($0.rawValue) }),
-            "task": actions.task.map(JSONValue.string) ?? .null, "escalation": actions.escalation.map(JSONValue.string) ?? .null,
-            "rules": .array(rules.map(JSONValue.string)), "caused_by": .string(causedBy),
-        ])
-    }
-
-    static func actions(_ payload: JSONValue) -> StageActions {
-        StageActions(messages: payload["messages"]?.arrayValue?.compactMap { $0.stringValue.flatMap(Channel.init(rawValue:)) } ?? [],
-                     task: payload["task"]?.stringValue, escalation: payload["escalation"]?.stringValue)
-    }
-
     static func recommendedAction(owner: String) -> String {
         switch owner {
         case "account_team": "The invoice is overdue: reach out through the relationship before any automated reminder lands."
@@ -366,5 +347,42 @@ public struct JourneyReactions: Sendable {
         case "write_off_review": "Review the invoice for write-off: automated reminders have run their course."
         default: "Review the invoice."
         }
+    }
+}
+
+/// What a `journey.stage` timer carries: the stage to carry out, in which tone, doing what, the
+/// rules that planned it and the event that caused it.
+struct StagePayload {
+    var stage: String
+    var tone: Tone
+    var actions: StageActions
+    var rules: [String]
+    /// Nil only in a payload written without one (an older or broken build).
+    var causedBy: String?
+
+    init(stage: String, tone: Tone, actions: StageActions, rules: [String], causedBy: String?) {
+        self.stage = stage
+        self.tone = tone
+        self.actions = actions
+        self.rules = rules
+        self.causedBy = causedBy
+    }
+
+    init(_ json: JSONValue) {
+        stage = json["stage"]?.stringValue ?? ""
+        tone = json["tone"]?.stringValue.flatMap(Tone.init(rawValue:)) ?? .courtesy
+        actions = StageActions(messages: json["messages"]?.arrayValue?.compactMap { $0.stringValue.flatMap(Channel.init(rawValue:)) } ?? [],
+                               task: json["task"]?.stringValue, escalation: json["escalation"]?.stringValue)
+        rules = json["rules"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        causedBy = json["caused_by"]?.stringValue
+    }
+
+    var json: JSONValue {
+        .object([
+            "stage": .string(stage), "tone": .string(tone.rawValue),
+            "messages": .array(actions.messages.map { .string($0.rawValue) }),
+            "task": actions.task.map(JSONValue.string) ?? .null, "escalation": actions.escalation.map(JSONValue.string) ?? .null,
+            "rules": .array(rules.map(JSONValue.string)), "caused_by": causedBy.map(JSONValue.string) ?? .null,
+        ])
     }
 }

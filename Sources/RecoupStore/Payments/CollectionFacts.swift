@@ -95,6 +95,11 @@ struct InvoiceFacts {
             openDisputes: try row.decode(Int.self, at: 8), openHolds: try row.decode(Int.self, at: 9))
     }
 
+    /// The invoice as a customer message names it.
+    var messageInvoice: MessageInvoice {
+        MessageInvoice(invoiceID: invoiceID, number: number, openBalance: openBalance, dueDate: dueDate, paymentURL: paymentURL)
+    }
+
     /// What is still owed, when the invoice's amount is known.
     var openBalance: Money? {
         guard let amountDueMinor, let currency else { return nil }

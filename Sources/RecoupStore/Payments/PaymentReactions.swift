@@ -219,8 +219,8 @@ public struct PaymentReactions: Sendable {
         if !recent.isEmpty { return try suppressed("notified_recently", rule: "policy.notice.min_interval") }
 
         // Caps and quiet hours defer the notice (never drop it); a missing consent is the composer's call.
-        let sent = try ContactLog.sent(accountID: account.accountID, since: now.addingTimeInterval(-contact.touchWindow - 86_400), connection)
-        let guarded = ContactGuards.decide(channels: [.email], at: now, sent: sent, consents: Consents(email: account.emailConsent),
+        let sent = try ContactLog.counted(accountID: account.accountID, now: now, policy: contact, connection)
+        let guarded = ContactGuards.decide(channels: [.email], at: now, sent: sent, consents: account.consents,
                                            timeZone: account.timeZone, policy: contact)
         if !guarded.channels.isEmpty, guarded.at > now {
             try scheduleNotice(at: guarded.at, dedupeKey: "\(Self.noticeTimerKind):\(causedBy):\(Int(guarded.at.timeIntervalSince1970))",
@@ -235,12 +235,8 @@ public struct PaymentReactions: Sendable {
         }
 
         let reason = rules.taxonomy.reason(forKey: reasonKey)
-        let recipient = MessageRecipient(accountID: account.accountID, firstName: account.firstName, email: account.email,
-                                         phone: nil, locale: account.locale, timeZone: account.timeZone)
-        let subject = MessageInvoice(invoiceID: invoice.invoiceID, number: invoice.number, openBalance: invoice.openBalance,
-                                     dueDate: invoice.dueDate, paymentURL: invoice.paymentURL)
         let messageID = StableID.make("msg", causedBy, PaymentFailureNotice.stage)
-        switch PaymentFailureNotice.compose(to: recipient, emailConsent: account.emailConsent, invoice: subject, reason: reason,
+        switch PaymentFailureNotice.compose(to: account.recipient, emailConsent: account.emailConsent, invoice: invoice.messageInvoice, reason: reason,
                                             retryAt: retryAt, templates: templates, messageID: messageID, causedBy: causedBy) {
         case .failure(let suppression):
             return try suppressed(suppression.label, rule: "notice.\(suppression.label)")

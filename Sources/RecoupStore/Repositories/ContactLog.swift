@@ -15,6 +15,12 @@ enum ContactLog {
         }
     }
 
+    /// The messages the contact guards count at `now`: the touch window, plus a day for the
+    /// per-day cap in any time zone.
+    static func counted(accountID: String, now: Date, policy: ContactPolicy, _ connection: PostgresConnection) throws -> [SentMessage] {
+        try sent(accountID: accountID, since: now.addingTimeInterval(-policy.touchWindow - 86_400), connection)
+    }
+
     static func record(accountID: String, channel: String, touchID: String, messageID: String, at now: Date,
                        _ connection: PostgresConnection) throws {
         try connection.execute("""
