@@ -51,38 +51,50 @@ public struct EventRecorder: Sendable {
             detail: .object(detail), connection)
         try connection.execute("UPDATE recoup.inbox SET outcome = $2 WHERE event_id = $1",
                                [event.envelope.id, change.outcome.label])
-        var effects = try react(to: event.event, outcome: change.outcome, payments: payments, eventID: event.envelope.id, now: now,
-                                connection)
-        if let journeys = current?.journeys, change.outcome == .applied || change.outcome == .partiallyApplied {
-            effects += try steer(event.event, journeys: journeys, eventID: event.envelope.id, now: now, connection)
+        guard change.outcome == .applied || change.outcome == .partiallyApplied else { return Recorded(outcome: change.outcome) }
+        let closed = try Self.closing(event.event, connection)
+        var effects: [RecordEffect] = []
+        if let payments {
+            effects += try react(to: event.event, closing: closed, payments: payments, eventID: event.envelope.id, now: now, connection)
+        }
+        if let journeys = current?.journeys {
+            effects += try steer(event.event, closing: closed, journeys: journeys, eventID: event.envelope.id, now: now, connection)
         }
         return Recorded(outcome: change.outcome, effects: effects)
     }
 
+    /// Whether an invoice event left its invoice paid or voided, read after it was applied: the
+    /// reason to give, or nil. A stale `invoice.paid` on an invoice a newer version reopened
+    /// closes nothing.
+    static func closing(_ event: InboundEvent, _ connection: PostgresConnection) throws -> String? {
+        switch event {
+        case .invoicePaid, .invoiceVoided, .invoiceCreated, .invoiceUpdated: break
+        default: return nil
+        }
+        guard let invoiceID = event.invoiceID else { return nil }
+        switch (event, try InvoiceRepository.currentStatus(invoiceID, connection)) {
+        case (.invoicePaid, .paid?): return "invoice paid"
+        case (.invoiceVoided, .void?): return "invoice voided"
+        case (.invoiceCreated, let status?), (.invoiceUpdated, let status?):
+            return status == .paid || status == .void ? "invoice \(status.rawValue)" : nil
+        default: return nil
+        }
+    }
+
     /// Decisions that follow from an event once it changed state: a failure is planned; a
     /// payment, a paid or a voided invoice cancels the retries it makes pointless.
-    private func react(to event: InboundEvent, outcome: RecordOutcome, payments: PaymentReactions?, eventID: String, now: Date,
+    private func react(to event: InboundEvent, closing closed: String?, payments: PaymentReactions, eventID: String, now: Date,
                        _ connection: PostgresConnection) throws -> [RecordEffect] {
-        guard let payments, outcome == .applied || outcome == .partiallyApplied else { return [] }
+        if let closed, let invoiceID = event.invoiceID {
+            return try payments.settled(invoiceID: invoiceID, accountID: event.accountID, reason: closed, eventID: eventID, now: now,
+                                        connection)
+        }
         switch event {
         case .paymentFailed(let failure):
             return try payments.failed(failure, eventID: eventID, now: now, connection)
         case .paymentSucceeded(let payment):
             return try payments.settled(invoiceID: payment.invoiceID, accountID: payment.accountID, reason: "payment succeeded",
                                         eventID: eventID, now: now, connection)
-        case .invoicePaid(let paid):
-            guard try InvoiceRepository.currentStatus(paid.invoiceID, connection) == .paid else { return [] }
-            return try payments.settled(invoiceID: paid.invoiceID, accountID: paid.accountID, reason: "invoice paid",
-                                        eventID: eventID, now: now, connection)
-        case .invoiceVoided(let voided):
-            guard try InvoiceRepository.currentStatus(voided.invoiceID, connection) == .void else { return [] }
-            return try payments.settled(invoiceID: voided.invoiceID, accountID: voided.accountID, reason: "invoice voided",
-                                        eventID: eventID, now: now, connection)
-        case .invoiceCreated(let snapshot), .invoiceUpdated(let snapshot):
-            let status = try InvoiceRepository.currentStatus(snapshot.invoiceID, connection)
-            guard status == .paid || status == .void else { return [] }
-            return try payments.settled(invoiceID: snapshot.invoiceID, accountID: snapshot.accountID,
-                                        reason: "invoice \(status?.rawValue ?? "closed")", eventID: eventID, now: now, connection)
         default:
             return []
         }
@@ -91,8 +103,12 @@ public struct EventRecorder: Sendable {
     /// What an event means for the invoice's journey: an open invoice (or a new due date, a
     /// payment plan, a resolved dispute, a payment failure) is planned; a settled or disputed one
     /// stops; a short payment is acknowledged.
-    private func steer(_ event: InboundEvent, journeys: JourneyReactions, eventID: String, now: Date,
+    private func steer(_ event: InboundEvent, closing closed: String?, journeys: JourneyReactions, eventID: String, now: Date,
                        _ connection: PostgresConnection) throws -> [RecordEffect] {
+        if let closed, let invoiceID = event.invoiceID {
+            return try journeys.stop(invoiceID: invoiceID, accountID: event.accountID, reason: closed, rule: "journey.verify_before_send",
+                                     causedBy: eventID, now: now, connection)
+        }
         switch event {
         case .invoiceCreated(let snapshot), .invoiceUpdated(let snapshot):
             switch try InvoiceRepository.currentStatus(snapshot.invoiceID, connection) {
@@ -105,12 +121,6 @@ public struct EventRecorder: Sendable {
             case nil:
                 return []
             }
-        case .invoicePaid(let paid):
-            return try journeys.stop(invoiceID: paid.invoiceID, accountID: paid.accountID, reason: "invoice paid",
-                                     rule: "journey.verify_before_send", causedBy: eventID, now: now, connection)
-        case .invoiceVoided(let voided):
-            return try journeys.stop(invoiceID: voided.invoiceID, accountID: voided.accountID, reason: "invoice voided",
-                                     rule: "journey.verify_before_send", causedBy: eventID, now: now, connection)
         case .paymentSucceeded(let payment):
             return try journeys.acknowledgePartialPayment(invoiceID: payment.invoiceID, accountID: payment.accountID,
                                                           paymentEventID: eventID, now: now, connection)
