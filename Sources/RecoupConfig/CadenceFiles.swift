@@ -199,3 +199,60 @@ package enum PausesFile {
         return policy
     }
 }
+
+extension CadenceFiles {
+    public static let escalationsFile = "cadence/escalations.yaml"
+
+    /// Escalation owners and thresholds, and when a reply goes to a person.
+    public static func loadEscalations(directory: String) throws(ConfigError) -> EscalationPolicy {
+        try EscalationsFile.parse(try ConfigNode.load(escalationsFile, in: directory))
+    }
+}
+
+package enum EscalationsFile {
+    package static func parse(text: String, file: String) throws(ConfigError) -> EscalationPolicy {
+        try parse(try ConfigNode.parse(file: file, text: text))
+    }
+
+    static func parse(_ root: ConfigNode) throws(ConfigError) -> EscalationPolicy {
+        var root = root
+        var policy = EscalationPolicy()
+        if var aging = try root.section("aging_days") {
+            for tier in ValueTier.allCases {
+                policy.agingDays[tier] = try aging.int(tier.rawValue, default: policy.agingDays[tier] ?? 30, in: 1...365)
+            }
+            try aging.rejectUnknownKeys()
+        }
+        if var owners = try root.section("owners") {
+            for tier in ValueTier.allCases {
+                let owner = try owners.string(tier.rawValue, default: policy.owners[tier] ?? "collector")
+                guard EscalationPolicy.ownerNames.contains(owner) else {
+                    throw owners.error("\(owners.keyPath(tier.rawValue)): \"\(owner)\" is not an owner (one of \(EscalationPolicy.ownerNames.joined(separator: ", ")))",
+                                       key: tier.rawValue)
+                }
+                policy.owners[tier] = owner
+            }
+            try owners.rejectUnknownKeys()
+        }
+        policy.collectionsLeadAfterDays = try root.int("collections_lead_after_days", default: policy.collectionsLeadAfterDays, in: 1...365)
+        policy.writeOffReviewAfterDays = try root.int("write_off_review_after_days", default: policy.writeOffReviewAfterDays, in: 1...730)
+        policy.repeatedShortPays = try root.int("repeated_short_pays", default: policy.repeatedShortPays, in: 2...20)
+        if var replies = try root.section("replies") {
+            policy.replyMinConfidence = Double(try replies.int("min_confidence_percent", default: 60, in: 0...100)) / 100
+            if replies.has("frustration_to_account_team") {
+                var tiers: Set<ValueTier> = []
+                for name in try replies.strings("frustration_to_account_team") {
+                    guard let tier = ValueTier(rawValue: name) else {
+                        throw replies.error("\(replies.keyPath("frustration_to_account_team")): \"\(name)\" is not a tier (strategic, mid_market, long_tail)",
+                                             key: "frustration_to_account_team")
+                    }
+                    tiers.insert(tier)
+                }
+                policy.frustrationToAccountTeam = tiers
+            }
+            try replies.rejectUnknownKeys()
+        }
+        try root.rejectUnknownKeys()
+        return policy
+    }
+}

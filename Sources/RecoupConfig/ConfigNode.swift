@@ -76,6 +76,14 @@ package struct ConfigNode {
         ConfigError(file: file, line: (node ?? self.node).mark?.line, message: message)
     }
 
+    /// An error pointing at the line of `key`'s value.
+    package func error(_ message: String, key: String) -> ConfigError {
+        error(message, at: mapping?[Node(key)])
+    }
+
+    /// Whether the mapping sets `key` at all.
+    package func has(_ key: String) -> Bool { mapping?[Node(key)] != nil }
+
     package func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     private mutating func value(_ key: String) -> Node? {

@@ -9,8 +9,9 @@ import RecoupWorker
 struct RecoupCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recoupctl",
-        abstract: "Operate Recoup: migrate the schema, check configuration, explain declines, drive the test clock, publish a sample.",
-        subcommands: [Migrate.self, Config.self, Policy.self, Decline.self, Clock.self, PublishSample.self])
+        abstract: "Operate Recoup: migrate the schema, check configuration, explain declines, drive the test clock, publish a sample, read the worklist and timelines, classify replies.",
+        subcommands: [Migrate.self, Config.self, Policy.self, Decline.self, Clock.self, PublishSample.self, WorklistCommand.self,
+                      TimelineCommand.self, ClassifyReply.self])
 }
 
 /// `--config PATH`, shared by every subcommand.
@@ -173,5 +174,57 @@ struct PublishSample: AsyncParsableCommand {
             \(published.count) events published. See what recoupd made of them:
               Deploy/dev psql -c "SELECT kind, event_id, detail FROM recoup.audit_log ORDER BY audit_id DESC LIMIT 20"
             """)
+    }
+}
+
+struct WorklistCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worklist",
+        abstract: "The most urgent overdue invoices for collectors, ranked by priority score, with the reasons.")
+    @OptionGroup var options: ConfigOption
+    @Option(name: .long, help: "How many invoices to list.") var limit = 20
+    @Flag(name: .long, help: "One JSON object per line instead of text.") var json = false
+
+    func run() async throws {
+        let configuration = try options.load()
+        let items = try await CollectorViews.worklist(limit: limit, configuration: configuration, logger: makeLogger(configuration))
+        for (index, item) in items.enumerated() {
+            print(json ? item.json.serialized : CollectorViews.describe(item, rank: index + 1))
+        }
+        if items.isEmpty && !json { print("no overdue open invoices") }
+    }
+}
+
+struct TimelineCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "timeline",
+        abstract: "Everything Recoup recorded about an account, in order: events, decisions, suppressions, messages, replies, escalations.")
+    @OptionGroup var options: ConfigOption
+    @Argument(help: "The account id.") var account: String
+    @Flag(name: .long, help: "One JSON object per line instead of text.") var json = false
+
+    func run() async throws {
+        let configuration = try options.load()
+        let entries = try await CollectorViews.timeline(accountID: account, configuration: configuration, logger: makeLogger(configuration))
+        for entry in entries {
+            if json { print(entry.serialized); continue }
+            let parts = [entry["at"]?.stringValue, entry["kind"]?.stringValue, entry["invoice_id"]?.stringValue,
+                         entry["rule"]?.stringValue.map { "[\($0)]" }].compactMap { $0 }
+            print(parts.joined(separator: "  ") + "  " + (entry["detail"]?.serialized ?? ""))
+        }
+        if entries.isEmpty && !json { print("nothing recorded for account \(account)") }
+    }
+}
+
+struct ClassifyReply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify-reply",
+        abstract: "Classify replies: JSON lines {\"id\",\"text\",\"received_at\",\"timezone\"} on stdin, {\"id\",\"class\",\"promised_date\",\"confidence\",\"why\"} lines on stdout.")
+
+    func run() async throws {
+        while let line = readLine(strippingNewline: true) {
+            guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            print(CollectorViews.classify(line: line).serialized)
+        }
     }
 }

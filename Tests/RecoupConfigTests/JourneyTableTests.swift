@@ -245,3 +245,36 @@ struct PausePolicyFileTests {
         }
     }
 }
+
+/// `Config/cadence/escalations.yaml`: POLICY.md's escalation defaults, and mistakes refused at their line.
+@Suite("Escalation policy file")
+struct EscalationPolicyFileTests {
+    @Test("the shipped file holds POLICY.md's defaults")
+    func shipped() throws {
+        let policy = try CadenceFiles.loadEscalations(directory: ShippedPolicy.configDirectory)
+        #expect(policy == EscalationPolicy())
+        #expect(policy.agingDays == [.strategic: 14, .midMarket: 14, .longTail: 30])
+        #expect(policy.owner(for: .strategic, daysOverdue: 40) == "account_team")
+        #expect(policy.owner(for: .midMarket, daysOverdue: 29) == "collector")
+        #expect(policy.owner(for: .midMarket, daysOverdue: 30) == "collections_lead")
+        #expect(policy.owner(for: .longTail, daysOverdue: 60) == "write_off_review")
+        #expect(policy.replyMinConfidence == 0.6)
+    }
+
+    @Test("mistakes are refused with the line", arguments: [
+        ("aging_days:\n  strategic: 0\n", 2),
+        ("owners:\n  strategic: sales\n", 2),
+        ("replies:\n  min_confidence_percent: 60\n  frustration_to_account_team: [strategic, enterprise]\n", 3),
+        ("repeated_short_pays: 1\n", 1),
+        ("aging: {strategic: 14}\n", 1),
+    ])
+    func mistakes(_ text: String, line: Int) {
+        do {
+            _ = try EscalationsFile.parse(text: text, file: "escalations.yaml")
+            Issue.record("refused: \(text)")
+        } catch {
+            #expect(error.file == "escalations.yaml")
+            #expect(error.line == line, "\(error)")
+        }
+    }
+}

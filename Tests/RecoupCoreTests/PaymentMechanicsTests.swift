@@ -74,17 +74,6 @@ struct PaymentMechanicsTests {
         #expect(ValueTier.of(arrMinor: nil, currency: nil, override: nil) == .longTail)
     }
 
-    @Test("priority score: aging, balance and tier add up, capped at 100")
-    func priority() {
-        let small = Money(minorUnits: 5_000, currency: .usd)          // 50.00
-        #expect(PriorityScore.score(daysOverdue: 0, openBalance: nil, tier: .longTail) == 0)
-        #expect(PriorityScore.score(daysOverdue: 10, openBalance: small, tier: .longTail) == 10 + 20)
-        #expect(PriorityScore.score(daysOverdue: 10, openBalance: small, tier: .strategic) == 10 + 20 + 20)
-        #expect(PriorityScore.score(daysOverdue: 400, openBalance: Money(minorUnits: Int64.max, currency: .usd), tier: .strategic) == 100)
-        #expect(PriorityScore.score(daysOverdue: 20, openBalance: small, tier: .midMarket)
-                > PriorityScore.score(daysOverdue: 20, openBalance: small, tier: .longTail))
-    }
-
     static func library(_ body: String) throws -> TemplateLibrary {
         var library = TemplateLibrary()
         library.add(MessageTemplate(name: "payment_failed.courtesy", subject: try MustacheTemplate(string: "Invoice {{invoice_number}}"),

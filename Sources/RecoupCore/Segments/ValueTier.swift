@@ -22,26 +22,3 @@ public enum ValueTier: String, Sendable, CaseIterable, Hashable {
         return .longTail
     }
 }
-
-/// How urgently a person should look at an escalation, 0...100: aging up to 40 points (one per
-/// day overdue), the open balance up to 40 (10 per order of magnitude of major units), and the
-/// value tier (strategic 20, mid-market 10). Deterministic and explainable; issue-specific
-/// weights belong in the policy files once escalation rules grow.
-public enum PriorityScore {
-    public static func score(daysOverdue: Int?, openBalance: Money?, tier: ValueTier) -> Int {
-        let aging = min(40, max(0, daysOverdue ?? 0))
-        var value = 0
-        if let balance = openBalance, balance.minorUnits > 0 {
-            var major = balance.minorUnits / balance.currency.minorUnitsPerMajorUnit
-            var magnitude = 0
-            while major >= 10 { major /= 10; magnitude += 1 }
-            value = min(40, (magnitude + 1) * 10)
-        }
-        let tierPoints = switch tier {
-        case .strategic: 20
-        case .midMarket: 10
-        case .longTail: 0
-        }
-        return min(100, aging + value + tierPoints)
-    }
-}

@@ -62,9 +62,8 @@ enum CadenceFacts {
     static let churnSignalDays: Double = 90
 
     /// What can pause an invoice: its open disputes and holds, promises, open tasks and
-    /// escalations. The strategic rule's own account-team escalation is left out: that rule says
-    /// itself how long it holds messages. Replies do not pause yet: nothing routes them until the
-    /// reply classifier exists, and a pause nothing can lift would stop the journey for good.
+    /// escalations, replies not yet routed. The strategic rule's own account-team escalation is
+    /// left out: that rule says itself how long it holds messages.
     static func pauseFacts(invoiceID: String, timeZone: TimeZone, _ connection: PostgresConnection) throws -> PauseFacts {
         var facts = PauseFacts()
         facts.openDispute = try connection.query(
@@ -74,6 +73,8 @@ enum CadenceFacts {
         facts.promisedDates = try connection.query("""
             SELECT to_char(promised_date, 'YYYY-MM-DD') FROM recoup.promises WHERE invoice_id = $1
             """, [invoiceID]).compactMap { LocalDate(try $0.decode(String.self, at: 0)) }
+        facts.unroutedReplies = try connection.query(
+            "SELECT count(*) FROM recoup.replies WHERE invoice_id = $1 AND routed_at IS NULL", [invoiceID]).first?.decode(Int.self, at: 0) ?? 0
         facts.openHandOffsSince = try connection.query("""
             SELECT created_at FROM recoup.escalations
              WHERE invoice_id = $1 AND status = 'open' AND rule <> $2

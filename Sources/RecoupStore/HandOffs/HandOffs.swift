@@ -43,7 +43,8 @@ enum HandOffs {
     /// Creates a task of `kind` for the account's collector, due at the first moment the contact
     /// policy allows a call; once per cause.
     static func createTask(kind: String, rule: String, account: AccountFacts, invoice: InvoiceFacts, causedBy: String,
-                           contact: ContactPolicy, now: Date, _ connection: PostgresConnection) throws -> [RecordEffect] {
+                           contact: ContactPolicy, now: Date, summary: String? = nil,
+                           _ connection: PostgresConnection) throws -> [RecordEffect] {
         let taskID = StableID.make("tsk", causedBy, kind)
         let dueAt = kind == "phone_call" ? ContactGuards.firstPhoneMoment(after: now, timeZone: account.timeZone, policy: contact) : now
         let daysOverdue = invoice.daysOverdue(now: now, timeZone: account.timeZone)
@@ -57,7 +58,7 @@ enum HandOffs {
         guard inserted == 1 else { return [] }
         try Outbox.enqueue(.taskCreated(HumanTask(
             taskID: taskID, accountID: account.accountID, invoiceID: invoice.invoiceID, kind: kind, assignee: assignee,
-            dueAt: dueAt, priority: score, summary: summary(kind: kind, invoice: invoice, daysOverdue: daysOverdue)),
+            dueAt: dueAt, priority: score, summary: summary ?? Self.summary(kind: kind, invoice: invoice, daysOverdue: daysOverdue)),
             at: now), at: now, connection)
         try AuditLog.append(kind: "task.created", at: now, accountID: account.accountID, invoiceID: invoice.invoiceID,
                             eventID: causedBy, rule: rule, detail: .object([

@@ -19,6 +19,7 @@ extension Migration {
         .v2PaymentRetries,
         .v3ContactLog,
         .v4Journeys,
+        .v5Replies,
     ]
 
     /// The newest schema version this build knows; readiness requires the database to be at it.

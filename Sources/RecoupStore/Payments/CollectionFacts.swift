@@ -23,11 +23,23 @@ struct AccountFacts {
     /// outbox rows locks the account first, which keeps one account's messages in order.
     static func lock(_ accountID: String, now: Date, _ connection: PostgresConnection) throws -> AccountFacts {
         try AccountRepository.ensure(accountID, now: now, connection)
-        let row = try connection.query("""
+        return try load(accountID, lock: true, connection)
+    }
+
+    /// Reads the account without locking it (operator views); a placeholder if it was never seen.
+    static func read(_ accountID: String, _ connection: PostgresConnection) throws -> AccountFacts {
+        try load(accountID, lock: false, connection)
+    }
+
+    private static func load(_ accountID: String, lock: Bool, _ connection: PostgresConnection) throws -> AccountFacts {
+        guard let row = try connection.query("""
             SELECT first_name, email, consent_email, locale, timezone, currency, arr_minor, tier_override,
                    phone, consent_sms, consent_in_app, owners::text
-              FROM recoup.accounts WHERE account_id = $1 FOR UPDATE
-            """, [accountID]).first!
+              FROM recoup.accounts WHERE account_id = $1 \(lock ? "FOR UPDATE" : "")
+            """, [accountID]).first else {
+            return AccountFacts(accountID: accountID, emailConsent: false, smsConsent: false, inAppConsent: false, owners: [:],
+                                locale: "en-US", timeZone: TimeZone(identifier: "UTC")!)
+        }
         let zoneName = try row.decode(String.self, at: 4)
         return AccountFacts(
             accountID: accountID, firstName: try row.decodeOptional(String.self, at: 0),
@@ -77,13 +89,22 @@ struct InvoiceFacts {
     /// disputes and holds.
     static func lock(_ invoiceID: String, accountID: String, now: Date, _ connection: PostgresConnection) throws -> InvoiceFacts {
         try InvoiceRepository.ensure(invoiceID: invoiceID, accountID: accountID, now: now, connection)
-        let row = try connection.query("""
+        return try load(invoiceID, lock: true, connection)!
+    }
+
+    /// Reads the invoice without locking it (operator views); nil if it was never seen.
+    static func read(_ invoiceID: String, _ connection: PostgresConnection) throws -> InvoiceFacts? {
+        try load(invoiceID, lock: false, connection)
+    }
+
+    private static func load(_ invoiceID: String, lock: Bool, _ connection: PostgresConnection) throws -> InvoiceFacts? {
+        guard let row = try connection.query("""
             SELECT account_id, number, currency, status, amount_due_minor,
                    greatest(amount_paid_minor, payments_received_minor), to_char(due_date, 'YYYY-MM-DD'), payment_url,
                    (SELECT count(*) FROM recoup.disputes d WHERE d.invoice_id = i.invoice_id AND d.status = 'open'),
                    (SELECT count(*) FROM recoup.invoice_holds h WHERE h.invoice_id = i.invoice_id AND h.released_at IS NULL)
-              FROM recoup.invoices i WHERE invoice_id = $1 FOR UPDATE
-            """, [invoiceID]).first!
+              FROM recoup.invoices i WHERE invoice_id = $1 \(lock ? "FOR UPDATE" : "")
+            """, [invoiceID]).first else { return nil }
         return InvoiceFacts(
             invoiceID: invoiceID, accountID: try row.decode(String.self, at: 0),
             number: try row.decodeOptional(String.self, at: 1),

@@ -57,6 +57,9 @@ public struct EventRecorder: Sendable {
         if let payments {
             effects += try react(to: event.event, closing: closed, payments: payments, eventID: event.envelope.id, now: now, connection)
         }
+        if let replies = current?.replies {
+            effects += try answer(event.event, change: change, replies: replies, eventID: event.envelope.id, now: now, connection)
+        }
         if let journeys = current?.journeys {
             effects += try steer(event.event, closing: closed, journeys: journeys, eventID: event.envelope.id, now: now, connection)
         }
@@ -152,6 +155,33 @@ public struct EventRecorder: Sendable {
         }
     }
 
+    /// Replies are classified and routed; an outcome the platform or a collector records ends the
+    /// hold a disputing reply put on the invoice, and its journey is planned again.
+    private func answer(_ event: InboundEvent, change: Change, replies: ReplyReactions, eventID: String, now: Date,
+                        _ connection: PostgresConnection) throws -> [RecordEffect] {
+        // Which invoice an outcome was recorded for, and whether its journey must be planned again here
+        // (a dispute's own journey rules plan after it).
+        let outcome: (invoiceID: String, accountID: String, replan: Bool)
+        switch event {
+        case .replyReceived(let reply):
+            return try replies.route(reply, eventID: eventID, now: now, connection)
+        case .invoiceUpdated(let snapshot) where change.detail["applied"]?.arrayValue?.contains(.string("snapshot")) == true:
+            outcome = (snapshot.invoiceID, snapshot.accountID, true)
+        case .disputeOpened(let dispute):
+            outcome = (dispute.invoiceID, dispute.accountID, false)
+        case .disputeResolved(let dispute):
+            outcome = (dispute.invoiceID, dispute.accountID, false)
+        case .promiseRecorded(let promise):
+            outcome = (promise.invoiceID, promise.accountID, true)
+        case .planAgreed(let plan):
+            outcome = (plan.invoiceID, plan.accountID, true)
+        default:
+            return []
+        }
+        return try replies.release(invoiceID: outcome.invoiceID, accountID: outcome.accountID, causedBy: eventID,
+                                   replan: outcome.replan, now: now, connection)
+    }
+
     /// The result of merging one event into the state, and what the audit row says about it.
     struct Change {
         var outcome: RecordOutcome
@@ -236,7 +266,11 @@ enum AccountRepository {
             UPDATE recoup.accounts SET
                 version = $2, name = $3, first_name = $4, email = $5, phone = $6, timezone = $7, locale = $8,
                 currency = $9, arr_minor = $10, tier_override = $11, owners = $12::jsonb,
-                consent_email = $13, consent_sms = $14, consent_in_app = $15, preferred_channel = $16,
+                -- a customer's own opt-out (recoup.consent_revocations) outlasts the platform's flags
+                consent_email = $13 AND NOT EXISTS (SELECT 1 FROM recoup.consent_revocations r WHERE r.account_id = $1 AND r.channel = 'email'),
+                consent_sms = $14 AND NOT EXISTS (SELECT 1 FROM recoup.consent_revocations r WHERE r.account_id = $1 AND r.channel = 'sms'),
+                consent_in_app = $15 AND NOT EXISTS (SELECT 1 FROM recoup.consent_revocations r WHERE r.account_id = $1 AND r.channel = 'in_app'),
+                preferred_channel = $16,
                 tags = $17::text[], updated_at = $18
             WHERE account_id = $1
             """, [

@@ -6,10 +6,13 @@ import Synchronization
 public struct Reactions: Sendable {
     public var payments: PaymentReactions
     public var journeys: JourneyReactions?
+    /// Reply classification and routing; nil records replies only.
+    public var replies: ReplyReactions?
 
-    public init(payments: PaymentReactions, journeys: JourneyReactions? = nil) {
+    public init(payments: PaymentReactions, journeys: JourneyReactions? = nil, replies: ReplyReactions? = nil) {
         self.payments = payments
         self.journeys = journeys
+        self.replies = replies
     }
 }
 

@@ -17,6 +17,12 @@ public enum RecordEffect: Sendable, Hashable {
     case journeyPlanned(stages: Int)
     /// A due stage did nothing for the customer, and why (`paused`, `stopped`, `superseded`, ...).
     case stageHeld(reason: String)
+    /// A reply was classified.
+    case replyClassified(replyClass: String)
+    /// A customer's reply opted them out of these channels.
+    case consentRevoked(channels: [String])
+    /// A promise's grace passed: kept or broken.
+    case promiseChecked(kept: Bool)
 }
 
 /// The result of recording one inbound event.

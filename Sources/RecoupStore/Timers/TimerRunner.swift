@@ -80,6 +80,9 @@ public struct TimerRunner: Sendable {
         case JourneyReactions.timerKind:
             guard let journeys = reactions.journeys else { throw UnknownTimerKind(kind: timer.kind) }
             return try journeys.fire(timer, now: now, connection)
+        case ReplyReactions.promiseTimerKind:
+            guard let replies = reactions.replies else { throw UnknownTimerKind(kind: timer.kind) }
+            return try replies.checkPromise(timer, now: now, connection)
         default:
             throw UnknownTimerKind(kind: timer.kind)
         }

@@ -13,6 +13,8 @@ public struct LoadedPolicy: Sendable {
     public var segmentation: SegmentationPolicy
     public var contact: ContactPolicy
     public var pauses: PausePolicy
+    /// Escalation owners and thresholds, and when a reply needs a person.
+    public var escalation: EscalationPolicy
 
     public static func load(_ configuration: RecoupConfiguration) throws(ConfigError) -> LoadedPolicy {
         let directory = configuration.policyDirectory
@@ -20,6 +22,7 @@ public struct LoadedPolicy: Sendable {
         let (journey, segmentation) = try CadenceFiles.load(directory: directory)
         let contact = try CadenceFiles.loadContact(directory: directory)
         let pauses = try CadenceFiles.loadPauses(directory: directory)
+        let escalation = try CadenceFiles.loadEscalations(directory: directory)
         let templates = try TemplateFiles.load(directory: directory)
         let required = TemplateLibrary.Key(channel: PaymentFailureNotice.channel, stage: PaymentFailureNotice.stage,
                                            tone: PaymentFailureNotice.tone, locale: TemplateLibrary.fallbackLocale)
@@ -40,7 +43,7 @@ public struct LoadedPolicy: Sendable {
             }
         }
         return LoadedPolicy(payments: payments, templates: templates, journey: journey, segmentation: segmentation, contact: contact,
-                            pauses: pauses)
+                            pauses: pauses, escalation: escalation)
     }
 
     /// What `recoupctl policy check` prints.
@@ -56,14 +59,18 @@ public struct LoadedPolicy: Sendable {
             "journey stages (due at \(journey.sendHour):00 local): " + journey.stages.map { "\($0.stage.rawValue) (\($0.offsetDays >= 0 ? "+" : "")\($0.offsetDays)d, \($0.tone.rawValue))" }.joined(separator: ", "),
             "contact: \(contact.perChannelPerDay) per channel per day, \(contact.touchesPerWindow) touches per \(ClockText.format(contact.touchWindow)), messages \(contact.messageHours.lowerBound)-\(contact.messageHours.upperBound)h, SMS weekdays \(contact.smsHours.lowerBound)-\(contact.smsHours.upperBound)h",
             "pauses: promise + \(pauses.promiseGraceDays) days grace, hand-offs \(pauses.handOffBusinessDays) business days",
+            "escalations: aging " + ValueTier.allCases.map { "\($0.rawValue) \(escalation.agingDays[$0] ?? 0)d" }.joined(separator: ", ")
+                + "; owners " + ValueTier.allCases.map { "\($0.rawValue) \(escalation.owners[$0] ?? "-")" }.joined(separator: ", ")
+                + "; replies below \(Int(escalation.replyMinConfidence * 100))% confidence go to a person",
             "templates: \(templates.templates.count) in \(locales.joined(separator: ", "))",
         ]
     }
 
     /// What events and timers set in motion under this policy.
     public var reactions: Reactions {
-        Reactions(payments: PaymentReactions(rules: payments, templates: templates, contact: contact),
-                  journeys: JourneyReactions(journey: journey, segmentation: segmentation, pauses: pauses, contact: contact,
-                                             templates: templates))
+        let journeys = JourneyReactions(journey: journey, segmentation: segmentation, pauses: pauses, contact: contact,
+                                        templates: templates)
+        return Reactions(payments: PaymentReactions(rules: payments, templates: templates, contact: contact), journeys: journeys,
+                         replies: ReplyReactions(escalation: escalation, journeys: journeys))
     }
 }

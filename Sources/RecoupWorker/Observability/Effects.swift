@@ -34,6 +34,12 @@ enum Effects {
                 counters.increment("recoup_journeys_planned_total")
             case .stageHeld(let reason):
                 counters.increment("recoup_stages_held_total", ["reason": reason])
+            case .replyClassified(let replyClass):
+                counters.increment("recoup_replies_total", ["class": replyClass])
+            case .consentRevoked(let channels):
+                for channel in channels { counters.increment("recoup_consents_revoked_total", ["channel": channel]) }
+            case .promiseChecked(let kept):
+                counters.increment("recoup_promises_checked_total", ["outcome": kept ? "kept" : "broken"])
             }
         }
     }

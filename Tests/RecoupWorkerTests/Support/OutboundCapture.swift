@@ -70,11 +70,12 @@ extension DaemonHarness {
 
 extension TestEvent {
     static func account(_ account: String, email: String = "ap@example.test", firstName: String = "Dana",
-                        timezone: String = "UTC", locale: String = "en-US", arrMinor: Int = 3_000_000, version: Int = 1) -> TestEvent {
+                        timezone: String = "UTC", locale: String = "en-US", arrMinor: Int = 3_000_000, version: Int = 1,
+                        sms: Bool = false) -> TestEvent {
         make("account.updated", data: [
             "account_id": account, "name": "Example Co", "contact": ["first_name": firstName, "email": email, "phone": "+15555550100"],
             "timezone": timezone, "locale": locale, "currency": "USD", "arr_minor": arrMinor,
-            "consents": ["email": true, "sms": false, "in_app": true], "version": version,
+            "consents": ["email": true, "sms": sms, "in_app": true], "version": version,
         ])
     }
 
