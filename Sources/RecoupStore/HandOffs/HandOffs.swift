@@ -79,3 +79,27 @@ enum HandOffs {
         }
     }
 }
+
+extension HandOffs {
+    static let shortPaysRule = "escalation.short_pays"
+
+    /// Repeated short payments (POLICY.md, "Escalation"): once an invoice has taken the policy's
+    /// count of payments and is still not settled, its owner hears of it (once while open).
+    static func watchShortPays(_ payment: PaymentSucceeded, policy: EscalationPolicy, eventID: String, now: Date,
+                               _ connection: PostgresConnection) throws -> [RecordEffect] {
+        let account = try AccountFacts.lock(payment.accountID, now: now, connection)
+        let invoice = try InvoiceFacts.lock(payment.invoiceID, accountID: payment.accountID, now: now, connection)
+        guard invoice.status == InvoiceRecord.Status.open.rawValue, let balance = invoice.openBalance, balance.minorUnits > 0 else {
+            return []
+        }
+        let count = try connection.query("SELECT count(*) FROM recoup.payments WHERE invoice_id = $1", [payment.invoiceID])
+            .first!.decode(Int.self, at: 0)
+        guard count >= policy.repeatedShortPays else { return [] }
+        let owner = policy.owner(for: account.valueTier, daysOverdue: invoice.daysOverdue(now: now, timeZone: account.timeZone) ?? 0)
+        return try escalate(
+            owner: owner, rule: shortPaysRule,
+            recommendedAction: "Invoice \(invoice.number ?? invoice.invoiceID) has been paid short \(count) times and \(Money.formatted(balance)) is still open: ask the customer for the remittance advice and what stands in the way of the rest.",
+            account: account, invoice: invoice, causedBy: eventID, now: now,
+            extraDetail: ["short_payments": .int(Int64(count))], connection)
+    }
+}

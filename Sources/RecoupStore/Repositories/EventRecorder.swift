@@ -155,8 +155,9 @@ public struct EventRecorder: Sendable {
         }
     }
 
-    /// Replies are classified and routed; an outcome the platform or a collector records ends the
-    /// hold a disputing reply put on the invoice, and its journey is planned again.
+    /// Replies are classified and routed; repeated short payments are escalated; an outcome the
+    /// platform or a collector records ends the hold a disputing reply put on the invoice, and its
+    /// journey is planned again.
     private func answer(_ event: InboundEvent, change: Change, replies: ReplyReactions, eventID: String, now: Date,
                         _ connection: PostgresConnection) throws -> [RecordEffect] {
         // Which invoice an outcome was recorded for, and whether its journey must be planned again here
@@ -165,6 +166,8 @@ public struct EventRecorder: Sendable {
         switch event {
         case .replyReceived(let reply):
             return try replies.route(reply, eventID: eventID, now: now, connection)
+        case .paymentSucceeded(let payment):
+            return try HandOffs.watchShortPays(payment, policy: replies.escalation, eventID: eventID, now: now, connection)
         case .invoiceUpdated(let snapshot) where change.detail["applied"]?.arrayValue?.contains(.string("snapshot")) == true:
             outcome = (snapshot.invoiceID, snapshot.accountID, true)
         case .disputeOpened(let dispute):

@@ -17,6 +17,8 @@ import Logging
 ///   `processing.transient_delivery_limit` (int, 5)
 /// - `policy.directory` (path, default: the configuration file's folder): where the policy
 ///   files live (`payments/*.yaml`, `templates/`); relative paths are taken from the file's folder
+/// - `admin.enabled` (bool, true), `admin.address` (IPv4, 127.0.0.1), `admin.port` (int, 9470):
+///   the admin HTTP endpoint (health, worklist, timelines), on localhost unless told otherwise
 /// - `shutdown.grace_seconds` (int, 20)
 /// - `logging.level` (trace … critical, info)
 ///
@@ -56,6 +58,13 @@ public struct RecoupConfiguration: Sendable {
         public var transientDeliveryLimit: Int
     }
 
+    /// The admin HTTP endpoint.
+    public struct AdminSettings: Sendable {
+        public var enabled: Bool
+        public var address: String
+        public var port: Int
+    }
+
     public var file: String
     public var environment: Environment
     public var clock: ClockMode
@@ -66,6 +75,7 @@ public struct RecoupConfiguration: Sendable {
     public var policyDirectory: String
     public var shutdownGraceSeconds: Int
     public var logLevel: LogLevel
+    public var admin: AdminSettings = AdminSettings(enabled: true, address: "127.0.0.1", port: 9470)
 
     /// Where the configuration file is looked for when none is named.
     public static let defaultPaths = ["Config/recoupd.yaml", "/etc/recoup/recoupd.yaml"]
@@ -144,6 +154,16 @@ public struct RecoupConfiguration: Sendable {
         }
         try policyNode?.rejectUnknownKeys()
 
+        var adminNode = try root.section("admin")
+        let admin = AdminSettings(
+            enabled: try adminNode?.bool("enabled", default: true) ?? true,
+            address: try adminNode?.string("address", default: "127.0.0.1") ?? "127.0.0.1",
+            port: try adminNode?.int("port", default: 9470, in: 1...65535) ?? 9470)
+        if let adminNode, !isIPv4(admin.address) {
+            throw adminNode.error("admin.address: \"\(admin.address)\" is not an IPv4 address (127.0.0.1 keeps it on this host)", key: "address")
+        }
+        try adminNode?.rejectUnknownKeys()
+
         var shutdownNode = try root.section("shutdown")
         let grace = try shutdownNode?.int("grace_seconds", default: 20, in: 1...3600) ?? 20
         try shutdownNode?.rejectUnknownKeys()
@@ -155,7 +175,15 @@ public struct RecoupConfiguration: Sendable {
         try root.rejectUnknownKeys()
         return RecoupConfiguration(
             file: file, environment: environment, clock: clock, amqp: amqp, postgres: postgres,
-            processing: processing, policyDirectory: policyDirectory, shutdownGraceSeconds: grace, logLevel: level)
+            processing: processing, policyDirectory: policyDirectory, shutdownGraceSeconds: grace, logLevel: level,
+            admin: admin)
+    }
+
+    static func isIPv4(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { part in
+            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isNumber) && Int(part).map { $0 <= 255 } == true
+        }
     }
 
     /// The secret from `$CREDENTIALS_DIRECTORY/<file>` or else the environment variable.
@@ -214,6 +242,7 @@ extension RecoupConfiguration {
           processing.transient_attempts: \(processing.transientAttempts)
           processing.transient_delivery_limit: \(processing.transientDeliveryLimit)
           policy.directory: \(policyDirectory)
+          admin: \(admin.enabled ? "http://\(admin.address):\(admin.port)" : "disabled")
           shutdown.grace_seconds: \(shutdownGraceSeconds)
           logging.level: \(logLevel.rawValue)
         """

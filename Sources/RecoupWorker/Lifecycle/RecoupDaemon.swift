@@ -53,6 +53,10 @@ public enum RecoupDaemon {
             services.append(.init(service: service, serviceName: "consumer \(queue.name)"))
         }
 
+        if configuration.admin.enabled {
+            services.append(.init(service: AdminHTTPService(settings: configuration.admin, pool: pool, clock: clock, reactions: reactions,
+                                                            logger: logger), serviceName: "admin-http"))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGraceSeconds)

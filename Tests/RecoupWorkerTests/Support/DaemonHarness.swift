@@ -31,6 +31,8 @@ final class DaemonHarness: Sendable {
     /// The broker this world uses: the shared local one (with a vhost of its own), or a
     /// scratch node the test can stop and start.
     let amqpURL: String
+    /// The admin HTTP endpoint's port on 127.0.0.1 (a free one per world).
+    let adminPort: Int
     private let ownsVhost: Bool
 
     init(name: String, clock: String = "system", extraConfig: String = "", broker: ScratchBroker? = nil,
@@ -48,6 +50,7 @@ final class DaemonHarness: Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("recoup-\(database)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configPath = directory.appendingPathComponent("recoupd.yaml").path
+        adminPort = try TestEnvironment.freePort()
         let config = """
             environment: development
             clock: \(clock)
@@ -61,6 +64,8 @@ final class DaemonHarness: Sendable {
               pool_size: 4
             policy:
               directory: \(policyDirectory ?? TestEnvironment.repositoryRoot.appendingPathComponent("Config").path)
+            admin:
+              port: \(adminPort)
             shutdown:
               grace_seconds: 15
             logging:
