@@ -9,7 +9,8 @@ import TestSupport
 
 /// The journey's guards over random event histories, through the real recorder, timer runner
 /// and database with the shipped policy: whatever happens (payments, voids, disputes opened and
-/// resolved, promises, consent changes, short payments, in any time zone), no customer message
+/// resolved, promises, consent changes, short payments, replies that dispute, promise or text
+/// STOP, in any time zone), no customer message
 /// breaks consent, quiet hours, a cap or a pause, and a paid, voided or disputed invoice never
 /// gets a reminder. The truth the messages are checked against is kept here, from the events
 /// as generated, not read back from the database.
@@ -21,10 +22,12 @@ struct JourneyPropertyTests {
             let (journey, segmentation) = try CadenceFiles.load(directory: directory)
             let contact = try CadenceFiles.loadContact(directory: directory)
             let templates = try TemplateFiles.load(directory: directory)
+            let journeys = JourneyReactions(journey: journey, segmentation: segmentation,
+                                            pauses: try CadenceFiles.loadPauses(directory: directory), contact: contact, templates: templates)
             return Reactions(
                 payments: PaymentReactions(rules: try PaymentRulesFiles.load(directory: directory), templates: templates, contact: contact),
-                journeys: JourneyReactions(journey: journey, segmentation: segmentation,
-                                           pauses: try CadenceFiles.loadPauses(directory: directory), contact: contact, templates: templates))
+                journeys: journeys,
+                replies: ReplyReactions(escalation: try CadenceFiles.loadEscalations(directory: directory), journeys: journeys))
         } catch { fatalError("\(error)") }
     }()
     static let contact = reactions.journeys!.contact
@@ -41,9 +44,23 @@ struct JourneyPropertyTests {
         var disputes: [String: [(Date, Date?)]] = [:]
         /// Invoice -> (recorded at, promised local date).
         var promises: [String: [(Date, LocalDate)]] = [:]
+        /// Invoice -> holds put by a disputing reply (end: the outcome that released it, nil: still held).
+        var replyHolds: [String: [(Date, Date?)]] = [:]
+        /// When the customer texted STOP: SMS consent is off from then on, whatever the account says.
+        var smsStoppedAt: Date?
 
+        /// The consents a message created at `time` was held to. A change recorded at the same
+        /// instant came after it: timers due then fire before the step's event is recorded.
         func consents(at time: Date) -> Consents {
-            consents.last { $0.0 <= time }?.1 ?? Consents()
+            var consents = consents.last { $0.0 < time }?.1 ?? self.consents.first?.1 ?? Consents()
+            if let stopped = smsStoppedAt, stopped < time { consents.sms = false }
+            return consents
+        }
+
+        /// An outcome recorded for the invoice releases its reply hold.
+        mutating func release(_ invoice: String, at time: Date) {
+            guard let last = replyHolds[invoice]?.last, last.1 == nil else { return }
+            replyHolds[invoice]![replyHolds[invoice]!.count - 1].1 = time
         }
     }
 
@@ -98,7 +115,7 @@ struct JourneyPropertyTests {
         }
     }
 
-    @Test("no message breaks consent, quiet hours, caps or pauses, and settled or disputed invoices get none (24 random histories)")
+    @Test("no message breaks consent (a STOP included), quiet hours, caps or pauses, and settled or disputed invoices get none (24 random histories)")
     func randomHistories() async throws {
         try await MigrationTests.withDatabase { owner, _ in try await Self.simulateAndCheck(owner) }
     }
@@ -147,7 +164,7 @@ struct JourneyPropertyTests {
                           truth.closed[invoice] == nil else { continue }
                     let id = world.nextID()
                     let clock = world.clock
-                    switch Int.random(in: 0..<7, using: &random) {
+                    switch Int.random(in: 0..<9, using: &random) {
                     case 0:
                         statusVersion[invoice, default: 1] += 1
                         try await world.record(Self.event("invoice.paid", id, ["invoice_id": invoice, "account_id": account,
@@ -165,18 +182,38 @@ struct JourneyPropertyTests {
                         ].merging(open ? ["outcome": "merchant_won"] : [:]) { first, _ in first }))
                         if open { truth.disputes[invoice]![truth.disputes[invoice]!.count - 1].1 = clock }
                         else { truth.disputes[invoice, default: []].append((clock, nil)) }
+                        truth.release(invoice, at: clock)
                     case 3:
                         let promised = LocalDate(daysSinceEpoch: LocalDate(clock, in: zone).daysSinceEpoch + Int.random(in: 0...10, using: &random))
                         try await world.record(Self.event("collections.promise_recorded", id, [
                             "invoice_id": invoice, "account_id": account, "promised_date": promised.description,
                         ]))
                         truth.promises[invoice, default: []].append((clock, promised))
+                        truth.release(invoice, at: clock)
                     case 4:
                         consents = Consents(email: random.chance(4, in: 5), sms: random.chance(1, in: 2), inApp: random.chance(1, in: 2))
                         version += 1
                         try await world.record(Self.accountEvent(id, account: account, zone: zone, arr: arr, consents: consents,
                                                                  tags: tags, version: version))
                         truth.consents.append((world.clock, consents))
+                    case 7:
+                        // A reply: an implicit dispute, a promise with a date, or STOP by SMS.
+                        let kind = Int.random(in: 0..<3, using: &random)
+                        let promised = LocalDate(daysSinceEpoch: LocalDate(clock, in: zone).daysSinceEpoch + Int.random(in: 1...10, using: &random))
+                        let (text, channel) = [
+                            ("The invoice lists 50 seats but we downgraded to 20 in September.", "email"),
+                            ("Thanks for the reminder, we will pay on \(promised).", "email"),
+                            ("STOP", "sms"),
+                        ][kind]
+                        try await world.record(Self.event("reply.received", id, [
+                            "reply_id": "rp_\(id)", "account_id": account, "invoice_id": invoice, "channel": channel, "text": text,
+                            "received_at": Self.iso(clock),
+                        ]))
+                        switch kind {
+                        case 0: if truth.replyHolds[invoice]?.last.map({ $0.1 != nil }) ?? true { truth.replyHolds[invoice, default: []].append((clock, nil)) }
+                        case 1: truth.promises[invoice, default: []].append((clock, promised))
+                        default: truth.smsStoppedAt = truth.smsStoppedAt ?? clock
+                        }
                     default:
                         let amount = Int.random(in: 1_000...30_000, using: &random)
                         let remaining = balances[invoice]! - amount
@@ -247,6 +284,9 @@ struct JourneyPropertyTests {
                         if let closed = truth.closed[invoice] { #expect(at <= closed, "after the invoice was settled: \(invoice) \(where_)") }
                         for (opened, resolved) in truth.disputes[invoice] ?? [] {
                             #expect(!(opened < at && (resolved.map { at < $0 } ?? true)), "during a dispute: \(invoice) \(where_)")
+                        }
+                        for (held, released) in truth.replyHolds[invoice] ?? [] {
+                            #expect(!(held < at && (released.map { at < $0 } ?? true)), "during a disputing reply's hold: \(invoice) \(where_)")
                         }
                         for (recorded, promised) in truth.promises[invoice] ?? [] where recorded < at && stage != "partial_payment" {
                             let resume = LocalDate(daysSinceEpoch: promised.daysSinceEpoch + Self.grace)
