@@ -104,8 +104,8 @@ public enum TestEnvironment {
     }
 
     /// Runs `executable` to completion; returns its exit status, standard output and error.
-    public static func capture(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws
-        -> (status: Int32, out: String, err: String) {
+    public static func capture(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+                               input: String? = nil) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -113,7 +113,13 @@ public enum TestEnvironment {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let stdin = input.map { _ in Pipe() }
+        if let stdin { process.standardInput = stdin }
         try process.run()
+        if let stdin, let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try stdin.fileHandleForWriting.close()
+        }
         // Read stderr on another thread so neither pipe can fill up and stall the child.
         let errData = ErrorBox()
         let reader = Thread { errData.set(err.fileHandleForReading.readDataToEndOfFile()) }

@@ -1,5 +1,7 @@
 import Foundation
+import RecoupCore
 import Testing
+import TestSupport
 
 /// The operator CLI as operators run it: the real binary against the local servers.
 @Suite("recoupctl, end to end", .serialized)
@@ -77,5 +79,34 @@ struct RecoupctlTests {
             #expect(try await world.count("SELECT count(*) FROM recoup.disputes WHERE status = 'open'") == 1)
             try await world.stop()
         }
+    }
+}
+
+/// `recoupctl classify-reply`: JSON lines in, JSON lines out, as support engineers pipe them.
+@Suite("recoupctl classify-reply")
+struct ClassifyReplyCommandTests {
+    @Test("each line classified in the customer's calendar; a bad line answered with an error, not a crash")
+    func classifiesLines() throws {
+        let input = """
+            {"id":"r1","text":"We'll pay on the 14th.","received_at":"2026-12-02T10:00:00Z","timezone":"America/New_York"}
+            {"id":"r2","text":"STOP","received_at":"2026-12-02T10:00:00Z","timezone":"UTC","channel":"sms"}
+            not json
+            {"id":"r3","text":"The invoice lists 50 seats but we downgraded to 20.","received_at":"2026-12-03T23:30:00Z","timezone":"Asia/Kolkata"}
+            {"id":"r4","text":"we pay tomorrow","received_at":"2026-12-03T23:30:00Z","timezone":"Asia/Kolkata"}
+
+            """
+        let result = try TestEnvironment.capture(DaemonHarness.binDirectory.appendingPathComponent("recoupctl"), ["classify-reply"],
+                                                 input: input)
+        #expect(result.status == 0, "\(result.err)")
+        let lines = try result.out.split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
+        #expect(lines.count == 5, "one answer per non-empty line")
+        #expect(lines.map { $0["id"]?.stringValue } == ["r1", "r2", nil, "r3", "r4"])
+        #expect(lines.map { $0["class"]?.stringValue } == ["promise_to_pay", "opt_out", nil, "dispute", "promise_to_pay"])
+        #expect(lines[0]["promised_date"]?.stringValue == "2026-12-14")
+        #expect(lines[2]["error"]?.stringValue != nil)
+        #expect(lines[4]["promised_date"]?.stringValue == "2026-12-05", "23:30 UTC is already the 4th in Kolkata")
+        #expect(lines[3]["why"]?.arrayValue?.isEmpty == false)
+        if case .number(let confidence)? = lines[1]["confidence"] { #expect((confidence.doubleValue ?? 0) >= 0.95) }
+        else { Issue.record("confidence is a number") }
     }
 }
