@@ -46,3 +46,16 @@ struct PromiseDateTests {
         #expect(PromiseDate.extract(text, today: Self.today) == nil, "\(text)")
     }
 }
+
+extension PromiseDateTests {
+    @Test("a named month's end and plural weekdays", arguments: [
+        ("Expect payment by the end of January.", "2027-01-31"),
+        ("Zahlung bis Ende Januar", "2027-01-31"),
+        ("pagaremos a fin de enero", "2027-01-31"),
+        ("by the end of December", "2026-12-31"),
+        ("AP cuts payments on Fridays, so expect it then", "2026-12-04"),
+    ])
+    func monthEndsAndPlurals(text: String, expected: String) {
+        #expect(PromiseDate.extract(text, today: Self.today) == LocalDate(expected))
+    }
+}

@@ -13,8 +13,16 @@ public enum PromiseDate {
             let previous = index > 0 ? words[index - 1] : nil
             if let offset = relativeDays[word] {
                 found.append(today.adding(days: offset))
-            } else if let weekday = weekdays[word] {
+            } else if let weekday = weekdays[word] ?? weekdayAbbreviations[word]
+                        ?? (word.hasSuffix("s") ? englishWeekday(String(word.dropLast())) : nil)
+                        ?? (word.hasSuffix("'s") ? englishWeekday(String(word.dropLast(2))) : nil) {
+                // "Friday", and "on Fridays" (the next one).
                 found.append(today.next(weekday: weekday))
+            } else if let month = namedMonthEnd(words, at: index) {
+                // "end of January", "Ende Januar", "fin de enero": the last day of that month.
+                if let first = nextOccurrence(month: month, day: 1, from: LocalDate(year: today.year, month: today.month, day: 1)!) {
+                    found.append(first.endOfMonth)
+                }
             } else if weekWords.contains(word), let previous, nextWords.contains(previous) {
                 // "next week": by the Friday of next week.
                 found.append(today.next(weekday: 1).adding(days: 4))
@@ -43,7 +51,7 @@ public enum PromiseDate {
 
     static let relativeDays: [String: Int] = [
         "today": 0, "heute": 0, "aujourd'hui": 0, "hoy": 0,
-        "tomorrow": 1, "morgen": 1, "demain": 1, "mañana": 1,
+        "tomorrow": 1, "tmrw": 1, "tmr": 1, "tomoz": 1, "morgen": 1, "demain": 1, "mañana": 1, "manana": 1,
         "übermorgen": 2,
     ]
     /// 0 = Sunday ... 6 = Saturday, as `LocalDate.weekday`.
@@ -71,10 +79,31 @@ public enum PromiseDate {
     /// Words before a bare day number that make it a date: "by the 15th", "am 15.", "le 15", "el 15".
     static let dayLeads: Set<String> = ["the", "on", "by", "am", "bis", "zum", "le", "el", "au", "avant", "antes", "del"]
 
+    static func englishWeekday(_ word: String) -> Int? {
+        ["sunday": 0, "monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6][word]
+    }
+
+    /// "fri", "thurs", "mon": weekday abbreviations as people text them.
+    static let weekdayAbbreviations: [String: Int] = [
+        "sun": 0, "mon": 1, "tue": 2, "tues": 2, "wed": 3, "thu": 4, "thur": 4, "thurs": 4, "fri": 5, "sat": 6,
+    ]
+
+    /// The month named right after an "end" word: "end of January", "Ende Januar", "fin de enero".
+    static func namedMonthEnd(_ words: [String], at index: Int) -> Int? {
+        guard endWords.contains(words[index]) else { return nil }
+        var next = index + 1
+        if next < words.count, ["of", "des", "de", "du"].contains(words[next]) { next += 1 }
+        guard next < words.count, let month = months[words[next]] else { return nil }
+        return month
+    }
+
     /// "month-end", "end of (the) month", "Ende des Monats", "fin du mois", "fin de mes" at `index`.
     static func isMonthEnd(_ words: [String], at index: Int) -> Bool {
         let word = words[index]
         if monthEndWords.contains(word) { return true }
+        // "the last business day of the month", "the last day of the month"
+        if word == "last", index + 3 < words.count, words[(index + 1)...].prefix(5).contains("month"),
+           words[(index + 1)...].prefix(3).contains("day") { return true }
         guard endWords.contains(word), index + 1 < words.count else { return false }
         if monthWords.contains(words[index + 1]) { return true }
         guard ["of", "des", "du", "de"].contains(words[index + 1]) else { return false }

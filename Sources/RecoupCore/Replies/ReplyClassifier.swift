@@ -6,6 +6,9 @@ import Foundation
 public enum ReplyClassifier {
     /// `today` is the customer's local date when the reply arrived: promise dates count from it.
     public static func classify(_ text: String, channel: ReplyChannel, today: LocalDate) -> ReplyClassification {
+        guard !ReplyText.ownWords(text).isEmpty else {
+            return ReplyClassification(replyClass: .unknown, confidence: 0.3, why: ["unknown: no new text above the quoted message or footer"])
+        }
         let newText = ReplyText.newText(text)
         let normalized = normalize(newText)
         let clauses = Self.clauses(normalized)
@@ -17,24 +20,53 @@ public enum ReplyClassifier {
 
         var evidence = Evidence()
         for clause in clauses {
+            let present = Set(clause.words)
             for entry in compiled {
-                for cue in entry.strong { evidence.consider(cue, strong: true, in: clause, as: entry.replyClass) }
-                for cue in entry.weak { evidence.consider(cue, strong: false, in: clause, as: entry.replyClass) }
+                // A question about paying ("can I pay this with another card?") promises nothing.
+                if entry.replyClass == .promiseToPay && clause.isQuestion { continue }
+                if let neutral = neutralizers[entry.replyClass]?.first(where: { $0.firstMatch(in: clause.words) != nil }) {
+                    evidence.note("\(entry.replyClass.rawValue): set aside in a clause with \"\(neutral.text)\"")
+                    continue
+                }
+                for cue in entry.strong where cue.mayMatch(present) { evidence.consider(cue, strong: true, in: clause, as: entry.replyClass) }
+                for cue in entry.weak where cue.mayMatch(present) {
+                    // A lone "hello?" asks nothing Recoup can answer.
+                    if entry.replyClass == .question && cue.text == "?" && clause.words.count < 4 { continue }
+                    evidence.consider(cue, strong: false, in: clause, as: entry.replyClass)
+                }
+            }
+            // "Stop." as a sentence of its own, as carriers read it.
+            let bare = clause.words.filter { $0 != "?" }.joined(separator: " ")
+            if ReplyLexicon.anyChannelKeywords.contains(bare) || (channel == .sms && ReplyLexicon.smsKeywords.contains(bare)) {
+                evidence.add(.optOut, weight: 1, "opt_out: \"\(bare)\" as a sentence of its own")
             }
         }
         addShapeCues(newText, clauses: clauses, to: &evidence)
+        let promised = PromiseDate.extract(newText, today: today)
+        let matches = { (cues: [Cue]) in clauses.contains { clause in cues.contains { $0.firstMatch(in: clause.words) != nil } } }
+        let outOfOffice = matches(automated) || matches(autoReply) || evidence.isStrong(.outOfOffice)
+        // An out-of-office note's return date with its "for payments contact ..." is no promise.
+        if promised != nil, !outOfOffice, clauses.contains(where: { clause in
+            !clause.isQuestion && clause.words.contains { word in ReplyLexicon.paymentStems.contains(where: word.hasPrefix) }
+        }) {
+            evidence.add(.promiseToPay, weight: 1, "promise_to_pay: a date and a word for paying")
+        }
 
-        // An auto-reply's "thank you for your email" is no acknowledgement, its "contact ..." no question.
-        if evidence.isStrong(.outOfOffice) || clauses.contains(where: { clause in autoReply.contains { $0.firstMatch(in: clause.words) != nil } }) {
+        if matches(automated) {
+            // A machine answered: nothing it says is the customer's intent, short of a dispute or a stop.
+            evidence.discard(ReplyClass.allCases.filter { $0 > .optOut && $0 != .outOfOffice }, because: "an automatic reply")
+            evidence.add(.outOfOffice, weight: 1, "out_of_office: an automatic reply")
+        } else if outOfOffice {
+            // An out-of-office note's "thank you for your email" is no acknowledgement, its "contact ..." no question.
             evidence.discard([.acknowledgement, .question], because: "an automatic reply")
             evidence.add(.outOfOffice, weight: 1, "out_of_office: an automatic reply")
         }
-        return decide(evidence, newText: newText, replyChannel: channel, today: today)
+        return decide(evidence, newText: newText, promised: promised, replyChannel: channel)
     }
 
     // MARK: deciding
 
-    static func decide(_ evidence: Evidence, newText: String, replyChannel: ReplyChannel, today: LocalDate) -> ReplyClassification {
+    static func decide(_ evidence: Evidence, newText: String, promised extracted: LocalDate?, replyChannel: ReplyChannel) -> ReplyClassification {
         let strong = ReplyClass.allCases.filter(evidence.isStrong)
         let weak = ReplyClass.allCases.filter { evidence.strength(of: $0) > 0 }
         guard let winner = strong.first ?? weak.first else {
@@ -49,7 +81,7 @@ public enum ReplyClassifier {
         var confidence = evidence.isStrong(winner) ? min(0.95, 0.75 + 0.05 * (score - 1) / 0.5) : 0.5
         var promised: LocalDate?
         if winner == .promiseToPay {
-            promised = PromiseDate.extract(newText, today: today)
+            promised = extracted
             if promised == nil {
                 confidence = min(confidence, 0.55)
                 why.append("promise_to_pay: no date named")
@@ -123,6 +155,10 @@ public enum ReplyClassifier {
             cues[replyClass, default: []].append(label)
         }
 
+        mutating func note(_ text: String) {
+            if !setAside.contains(text) { setAside.append(text) }
+        }
+
         mutating func discard(_ classes: [ReplyClass], because reason: String) {
             for replyClass in classes {
                 setAside += (cues[replyClass] ?? []).map { $0 + " (\(reason))" }
@@ -190,8 +226,10 @@ public enum ReplyClassifier {
             }
             word = ""
         }
-        for character in normalized {
-            if character.isLetter || character.isNumber || ((character == "'" || character == "-") && !word.isEmpty) {
+        let characters = Array(normalized)
+        for (index, character) in characters.enumerated() {
+            let digitDot = character == "." && word.last?.isNumber == true && index + 1 < characters.count && characters[index + 1].isNumber
+            if character.isLetter || character.isNumber || ((character == "'" || character == "-") && !word.isEmpty) || digitDot {
                 word.append(character)
             } else {
                 endWord()
@@ -236,8 +274,14 @@ public enum ReplyClassifier {
             }
             if text.hasSuffix("?"), elements.isEmpty { elements = [.word("?")] }
             self.elements = elements
+            required = elements.compactMap { if case .word(let word) = $0 { word } else { nil } }
             negatable = !words.contains(where: ReplyLexicon.negators.contains)
         }
+
+        /// Whole words the cue needs: a clause lacking one cannot match (a cheap test first).
+        let required: [String]
+
+        func mayMatch(_ present: Set<String>) -> Bool { required.allSatisfy(present.contains) }
 
         /// The first run of `words` the cue matches.
         func firstMatch(in words: [String]) -> Range<Int>? {
@@ -276,4 +320,6 @@ public enum ReplyClassifier {
         CompiledEntry(replyClass: $0.replyClass, strong: $0.strong.map(Cue.init), weak: $0.weak.map(Cue.init))
     }
     static let autoReply: [Cue] = ReplyLexicon.autoReplyMarkers.map(Cue.init)
+    static let automated: [Cue] = ReplyLexicon.automatedMarkers.map(Cue.init)
+    static let neutralizers: [ReplyClass: [Cue]] = ReplyLexicon.neutralizers.mapValues { $0.map(Cue.init) }
 }

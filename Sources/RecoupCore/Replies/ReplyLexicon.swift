@@ -28,7 +28,7 @@ enum ReplyLexicon {
             "not what we signed", "doesn't match", "does not match", "don't match", "do not match", "don't owe", "do not owe",
             "not owe", "owe nothing", "nothing is owed", "not liable", "not responsible for this", "should have been credited",
             "supposed to be credited", "credit … promised", "promised … credit", "was supposed to be", "supposed to be free",
-            "free of charge", "chargeback", "charge back", "fraud*", "unauthori*", "not authorized", "not authorised",
+            "free of charge", "chargeback", "charge back", "unauthori*", "not authorized", "not authorised",
             "never received the service", "never received the goods", "never received the product",
             "never received any service", "never got the service", "didn't receive the service", "not delivered", "never delivered",
             "wasn't delivered", "not provided", "never provided", "never used", "haven't used", "didn't use", "did not use",
@@ -38,11 +38,23 @@ enum ReplyLexicon {
             "according to our contract", "against our contract", "contract says", "should only be",
             "not accept this invoice", "refuse to pay", "won't pay", "will not pay", "not going to pay", "not paying this",
             "rejecting this", "reject this invoice", "with my bank", "with our bank", "filed a claim",
+            "only signed", "only agreed", "only ordered", "only bought", "only purchased", "only contracted", "only subscribed",
+            "shouldn't be charged", "should not be charged", "shouldn't have been charged", "should not have been charged",
+            "shouldn't be billed", "should not be billed", "suspended our service", "service was suspended", "look off", "looks off",
+            "seem off", "seems off", "doesn't add up", "does not add up", "only renewed", "still shows", "isn't overdue",
+            "not overdue", "shouldn't be on", "should not be on", "per section", "per our msa", "our msa", "we paused",
+            "paused the account", "paused our account", "should be 0", "not paying", "we returned", "returned the",
+            "still on the bill", "still on the invoice", "this wrong", "didn't request", "did not request", "never requested",
+            "remembers agreeing", "nobody … agreed", "no one … agreed", "isn't ours", "is not ours", "don't have an account with",
+            "never communicated", "old rate", "quote we signed", "quoted amount", "order form says", "we closed",
+            "take it off", "remove it from", "fraudulent", "cobraron doble", "cobrado doble", "cobro doble", "doble cobro",
+            "n'a pas ete appliquee", "pas ete appliquee", "facture rectifiee", "prevue au contrat",
             // German
             "widersprech*", "widerspruch", "widerspreche*", "bestreit*", "beanstand*", "reklamation", "reklamier*", "einspruch",
             "falsch", "fehlerhaft", "nicht korrekt", "nicht richtig", "stimmt nicht", "zu viel berechnet", "zu hoch",
             "doppelt berechnet", "doppelt abgebucht", "doppelt belastet", "gekundigt", "nicht bestellt", "nie bestellt",
             "niemals bestellt", "gutschrift", "nicht einverstanden", "schulden … nicht", "nicht geliefert", "nicht erbracht",
+            "nie stattgefunden", "nicht stattgefunden", "zahlen wir nicht", "bezahlen wir nicht",
             "herabgestuft", "nicht vereinbart",
             // French
             "conteste*", "contestation", "litige", "erreur", "errone*", "incorrecte", "pas correct*", "n'est pas correct*",
@@ -59,6 +71,8 @@ enum ReplyLexicon {
             "wrong", "mistake", "error", "refund*", "credit note", "credit memo", "outage", "service was down", "discount",
             "promo*", "price increase", "why am i being charged", "why are we being charged", "why were we charged",
             "why was i charged", "what is this charge", "we were told", "i was told", "was promised", "not ours", "seats",
+            "invoice says", "invoice shows", "invoice lists", "approved for", "confirm the amount", "fraud", "why is this",
+            "usual amount", "invoiced for the",
             "licenses", "licences", "cancel*", "storn*", "annule*", "cancelad*", "vereinbart", "convenu", "lo acordado", "nur noch",
         ]),
         Entry(replyClass: .optOut, strong: [
@@ -68,18 +82,19 @@ enum ReplyLexicon {
             "stop the reminders", "stop all", "no more texts", "no more emails", "no more messages", "no more sms",
             "no more reminders", "don't text", "do not text", "don't contact", "do not contact", "don't email", "do not email",
             "don't send me", "do not send me", "don't message", "do not message", "never text", "never contact",
-            "stop … text", "stop … sms", "stop … messages", "stop … emails", "stop … reminders",
+            "stop … text", "stop … sms", "stop … messages", "stop … emails", "stop … reminders", "quit texting", "quit sending",
+            "quit emailing", "quit messaging", "turn off … reminders", "turn off … notifications", "disable … reminders",
             // German
             "abmelden", "abmeldung", "abbestellen", "austragen", "keine sms mehr", "keine nachrichten mehr", "keine e-mails mehr",
             "keine emails mehr", "keine mails mehr", "keine erinnerungen mehr", "nicht mehr kontaktieren", "nicht mehr anschreiben",
-            "nicht mehr schreiben", "stopp", "hort auf", "horen sie auf",
+            "nicht mehr schreiben", "stopp", "hort auf", "horen sie auf", "aus … verteiler", "verteiler austragen",
             // French
-            "desabonner", "desabonnez", "desabonnement", "desinscri*", "arretez", "arreter d'envoyer", "arretez d'envoyer",
+            "desabonn*", "desinscri*", "arretez", "arreter d'envoyer", "arretez d'envoyer",
             "ne plus recevoir", "plus de sms", "plus de messages", "plus de mails", "plus d'emails", "retirez-moi", "retirez moi",
             "ne m'envoyez plus", "ne plus me contacter",
             // Spanish
             "darme de baja", "dar de baja", "denme de baja", "de baja", "no me envien", "no me manden", "no me escriban",
-            "no me contacten", "dejen de enviar", "dejen de mandar", "dejen de escribir", "no quiero recibir", "no mas mensajes",
+            "no me contacten", "dejen de envi*", "dejen de mand*", "dejen de escribir", "deja de envi*", "no quiero recibir", "no mas mensajes",
             "no mas sms", "no mas correos", "cancelar suscripcion",
         ], weak: []),
         Entry(replyClass: .frustration, strong: [
@@ -96,34 +111,46 @@ enum ReplyLexicon {
             "attorney", "legal action", "third email", "fourth email", "fifth email", "third reminder", "fourth reminder",
             "every day", "every single day", "constant*", "nonstop", "non-stop", "relentless", "wtf", "seriously?",
             "give me a break", "are you kidding", "you people", "do you even", "enough is enough", "last straw",
+            "excessive", "too many emails", "too many reminders", "too many messages", "too many texts", "too many calls", "i'm done with",
+            "cancelling our", "canceling our", "speak to my account manager",
+            "talk to a human", "not a bot", "one more reminder", "send one more", "chasing us", "chasing me", "incredibly patient",
+            "been patient", "cancelling at renewal", "canceling at renewal", "long-standing customer*", "treats long-standing",
+            "embarrassing", "up the wall", "nag*", "unbelievable", "deadbeat", "daily emails", "not how you treat",
+            "speak with whoever", "not cool", "threaten*", "don't threaten",
             // German
             "unverschamt", "frech", "belastig*", "nervig", "genervt", "nervt", "inakzeptabel", "lacherlich", "zum x-ten mal",
             "standig", "unmoglich", "frechheit", "zumutung", "argerlich", "verargert", "enttauscht", "anwalt",
+            "dritte mahnung", "vierte mahnung", "so geht man nicht", "langjahrig*", "unglaublich", "uberlegen … zu kundigen",
             // French
             "inadmissible", "inacceptable", "harcelement", "harcele*", "ras le bol", "marre", "ridicule", "scandaleux",
-            "honteux", "agace*", "decu*", "avocat",
+            "honteux", "agace*", "decu*", "avocat", "insupportable*", "je veux parler",
             // Spanish
             "inaceptable", "acoso", "acosando", "harto", "hartos", "harta", "ridiculo", "verguenza", "indignante", "molesto",
-            "molestos", "abogado", "decepcionad*",
-        ], weak: ["again", "once more", "yet another", "every week", "keep sending", "keep getting", "schon wieder", "encore"]),
+            "molestos", "abogado", "decepcionad*", "asi no se trata", "tres correos", "cuatro correos", "cliente de hace",
+            "falta de respeto", "llevamos anos",
+        ], weak: ["yet another", "every week", "keep sending", "keep getting", "schon wieder", "encore"]),
         Entry(replyClass: .alreadyPaid, strong: [
             "already paid", "already been paid", "already sent", "already settled", "already processed", "already transferred",
             "already wired", "already made", "paid this", "paid it", "paid that", "paid on", "paid last", "paid yesterday",
             "paid today", "paid this morning", "paid in full", "paid … ago", "we paid", "i paid", "we've paid", "i've paid",
             "have paid", "has paid", "has been paid", "have been paid", "was paid", "were paid", "been paid", "is paid",
             "payment was made", "payment was sent", "payment was processed", "payment was submitted", "payment went out",
-            "payment has been", "payments have been", "payment is complete*", "sent the payment", "sent payment", "sent a payment",
+            "payment has been sent", "payment has been made", "payment has been processed", "payment has been submitted",
+            "payment has been completed", "payment has been transferred", "payment has been wired", "payments have been made", "payment is complete*", "sent the payment", "sent payment", "sent a payment",
             "sent the money", "sent the funds", "submitted payment", "submitted the payment", "made the payment",
             "made a payment", "made payment", "processed the payment", "processed payment", "wire sent", "wire went out",
-            "sent the wire", "sent a wire", "sent wire", "wired", "wire was", "transfer was", "transferred", "ach was sent",
+            "sent the wire", "sent a wire", "sent wire", "wired", "wire was", "transfer was", "transferred", "ach was sent", "remitted", "paid via", "paid through", "paid online", "just paid", "payments crossed",
+            "went through", "deja ete paye*", "deja ete regle*",
             "ach went", "sent via ach", "check was mailed", "check was sent", "mailed a check", "mailed the check",
-            "sent a check", "sent the check", "cheque was", "sent a cheque", "posted a cheque", "remittance", "proof of payment",
+            "sent a check", "sent the check", "cheque was", "sent a cheque", "posted a cheque", "remittance attached",
+            "remittance advice attached", "attached remittance", "remittance is attached", "attached the remittance", "proof of payment",
             "confirmation number", "transaction id", "payment reference", "it cleared", "has cleared", "should have cleared",
-            "shows as paid", "bank shows", "on our statement", "left our account", "debited",
+            "shows as paid", "bank shows", "on our statement", "left our account", "debited", "initiated",
             // German
             "bereits bezahlt", "schon bezahlt", "bereits uberwiesen", "schon uberwiesen", "haben bezahlt", "habe bezahlt",
             "haben uberwiesen", "habe uberwiesen", "wurde bezahlt", "wurde uberwiesen", "ist bezahlt", "ist uberwiesen",
             "beglichen", "zahlung ist raus", "zahlung ist erfolgt", "zahlung erfolgte", "zahlungsnachweis", "abgebucht",
+            "schon … uberwiesen", "bereits … uberwiesen", "schon … bezahlt", "bereits … bezahlt", "haben … uberwiesen",
             // French
             "deja paye*", "deja regle*", "deja effectue*", "avons paye", "avons regle", "ai paye", "ai regle", "est payee",
             "est reglee", "a ete payee", "a ete reglee", "a ete paye", "a ete regle", "virement effectue", "virement a ete",
@@ -133,7 +160,7 @@ enum ReplyLexicon {
             "ya realizamos", "ya hicimos", "ya transferimos", "ya se hizo", "transferencia realizada", "hicimos la transferencia",
             "realizamos la transferencia", "realizamos el pago", "pago realizado", "pago fue", "fue pagad*", "esta pagad*",
             "comprobante de pago", "justificante",
-        ], weak: ["paid", "sent", "bezahlt", "paye", "pagado", "pagada", "on its way", "in the mail", "receipt"]),
+        ], weak: ["paid", "sent", "bezahlt", "paye", "pagado", "pagada", "on its way", "in the mail", "receipt", "remittance"]),
         Entry(replyClass: .promiseToPay, strong: [
             "will pay", "we'll pay", "i'll pay", "will be paid", "will be paying", "will get paid", "will get this paid",
             "will get it paid", "get this paid", "get it paid", "going to pay", "gonna pay", "plan to pay", "planning to pay",
@@ -148,6 +175,9 @@ enum ReplyLexicon {
             "you'll have it", "you will have it", "you'll have payment", "you will have payment", "you'll receive",
             "you will receive", "you should receive", "expect payment", "expect it", "expect the payment", "promise",
             "will be taken care", "will take care", "take care of it", "take care of this", "sort it", "sort this",
+            "have it paid", "have this paid", "we'll settle", "i'll settle", "ill pay", "im going to pay", "you'll be in",
+            "you will be in", "ap runs", "at the latest", "clear the balance", "'ll clear", "will clear the",
+            "spatestens", "au plus tard", "a mas tardar",
             // German
             "wir zahlen", "ich zahle", "zahlen wir", "werden … zahlen", "werden … bezahlen", "werden … uberweisen",
             "werde … zahlen", "werde … bezahlen", "werde … uberweisen", "wird … bezahlt", "wird … uberwiesen",
@@ -171,16 +201,18 @@ enum ReplyLexicon {
             "spread out", "extension", "extend the", "more time", "additional time", "extra time", "defer", "postpone",
             "push the due date", "move the due date", "pay over", "over … months", "can't pay the full", "cannot pay the full",
             "can't pay it all", "cannot pay it all", "can't pay in full", "cannot pay in full", "unable to pay in full",
-            "can't pay all", "not able to pay the full", "net 60", "net 90", "payment terms",
+            "can't pay all", "not able to pay the full", "net 60", "net 90", "payment terms", "payment plan*", "extend*",
+            "per month", "a month until", "month until", "monthly billing", "pay monthly", "pay quarterly", "two halves",
+            "in halves", "net 45", "break it into", "smaller chunks", "chunks", "deferral", "defer*",
             // German
             "ratenzahlung", "raten", "in raten", "teilzahlung*", "stundung", "aufschub", "zahlungsaufschub",
-            "zahlungsplan", "aufteilen", "mehr zeit", "fristverlangerung",
+            "zahlungsplan", "aufteilen", "mehr zeit", "fristverlangerung", "teilbetrag*", "halfte jetzt", "die halfte",
             // French
             "echeancier", "en plusieurs fois", "plusieurs versements", "paiement echelonne", "paiements echelonnes",
-            "echelonner", "delai supplementaire", "plus de temps", "reporter", "en deux fois", "en trois fois",
+            "echelonner", "etaler", "delai supplementaire", "plus de temps", "reporter", "en deux fois", "en trois fois",
             // Spanish
             "cuotas", "plazos", "a plazos", "fraccionar", "fraccionado", "aplazar", "aplazamiento", "prorroga", "mas tiempo",
-            "plan de pagos", "dividir el pago",
+            "plan de pagos", "dividir el pago", "ampliar el plazo", "ampliar",
         ], weak: ["cash flow", "tight", "budget", "afford", "hardship", "difficult month", "struggling"]),
         Entry(replyClass: .question, strong: [
             "could you", "can you", "would you", "could we get", "can we get", "can i get", "could i get", "please send",
@@ -193,7 +225,7 @@ enum ReplyLexicon {
             "new card", "payment link", "portal", "login", "log in", "invoice number", "who should", "who do i",
             "is it possible", "do you accept", "can we pay by", "can i pay by", "pay by card", "pay by ach", "pay by wire",
             "billing address", "billing contact", "add … to", "cc", "send it to", "send them to", "address it to",
-            "question", "clarify", "clarification", "explain", "breakdown",
+            "question", "clarify", "clarification", "explain", "breakdown", "please also copy", "also copy", "please copy",
             "haven't received the invoice", "didn't receive the invoice", "never received the invoice", "did not receive the invoice",
             // German
             "konnen sie", "konnten sie", "bitte senden", "bitte schicken", "rechnungskopie", "kopie", "bankverbindung",
@@ -208,7 +240,8 @@ enum ReplyLexicon {
             "thanks", "thank you", "thx", "ty", "got it", "received", "noted", "ok", "okay", "k", "will forward",
             "forwarded", "forwarding", "passed this", "passed it", "pass this", "pass it", "looking into it", "look into it",
             "will look into", "will check", "checking", "will review", "reviewing", "acknowledged", "understood",
-            "sounds good", "appreciate*", "will do", "on it", "confirm receipt", "duly noted", "all good", "perfect", "great",
+            "sounds good", "appreciate*", "will do", "on it", "confirm receipt", "confirmed receipt", "duly noted", "all good",
+            "perfect", "great", "logged",
             // German
             "danke", "dankeschon", "erhalten", "verstanden", "alles klar", "geht klar", "weitergeleitet", "leite … weiter",
             // French
@@ -221,8 +254,10 @@ enum ReplyLexicon {
             "on holiday", "on leave", "annual leave", "parental leave", "maternity leave", "paternity leave", "sick leave",
             "limited access", "automatic reply", "auto reply", "auto-reply", "autoreply", "automated response",
             "automatic response", "this is an automated", "will return", "i will be back", "i'll be back", "returning on",
-            "back in the office", "back on", "this mailbox is not monitored", "not monitored", "no longer with",
+            "back in the office", "back on", "this mailbox is not monitored", "not monitored", "no longer monitored", "no longer with",
             "no longer works", "no longer employed", "in my absence", "during my absence", "currently away", "currently out",
+            "when i return", "will respond when", "limited connectivity", "travelling", "traveling", "do not disturb",
+            "while driving", "i'm driving", "off until", "office is closed", "when we reopen", "will respond to your message",
             // German
             "abwesend", "abwesenheit", "nicht im buro", "ausser haus", "urlaub", "automatische antwort", "in dringenden fallen",
             "bin ab", "wieder erreichbar", "elternzeit",
@@ -230,13 +265,15 @@ enum ReplyLexicon {
             "absent", "absente", "absence", "conges", "reponse automatique", "de retour le", "en cas d'urgence",
             // Spanish
             "fuera de la oficina", "vacaciones", "respuesta automatica", "ausente", "de regreso", "estare de vuelta",
+            "no se supervisa", "message automatique", "plus consultee",
         ], weak: []),
     ]
 
     /// Whole SMS replies that opt out (the carriers' keywords and their translations).
     static let smsKeywords: Set<String> = [
         "stop", "stop all", "stopall", "stop please", "please stop", "stop it", "unsubscribe", "cancel", "end", "quit",
-        "opt out", "optout", "revoke", "stopp", "arret", "stop svp", "baja", "alto", "parar", "halt", "ende",
+        "opt out", "optout", "revoke", "stopp", "arret", "stop svp", "arret svp", "arret stp", "stop stp", "baja", "alto", "parar",
+        "halt", "ende",
     ]
 
     /// Whole replies on any channel that opt out.
@@ -245,9 +282,36 @@ enum ReplyLexicon {
     /// Strong signs that a machine, not the customer, answered: out-of-office wins outright.
     static let autoReplyMarkers: [String] = [
         "automatic reply", "auto reply", "auto-reply", "autoreply", "automated response", "automatic response",
-        "this is an automated", "out of office", "out of the office", "this mailbox is not monitored",
+        "this is an automated", "out of office", "out of the office", "this mailbox is not monitored", "no longer monitored",
         "automatische antwort", "nicht im buro", "abwesenheitsnotiz", "reponse automatique", "respuesta automatica",
         "fuera de la oficina", "je suis absent", "je suis absente", "bin … nicht im buro", "estoy fuera",
+    ]
+
+    /// Replies written by machines, not people: out of office wins outright over anything short of
+    /// a dispute or an opt-out ("I'll pay attention to your message when I'm back" promises nothing).
+    static let automatedMarkers: [String] = [
+        "automatic reply", "auto reply", "auto-reply", "autoreply", "automated response", "automatic response",
+        "this is an automated", "not monitored", "no longer monitored", "automatische antwort", "abwesenheitsnotiz",
+        "reponse automatique", "respuesta automatica", "message automatique", "no se supervisa", "plus consultee",
+        "do not disturb while driving",
+    ]
+
+    /// Phrases that take a class's cues out of their clause: "wrong number" says nothing about the
+    /// invoice, "when I get paid on Friday" is no payment made, "pay it over two months" asks for a plan.
+    static let neutralizers: [ReplyClass: [String]] = [
+        .dispute: ["wrong person", "wrong number", "wrong contact", "wrong email", "wrong address", "wrong department",
+                   "wrong chat", "not a dispute", "no dispute", "no es una disputa", "no es ninguna disputa",
+                   "ce n'est pas une contestation", "keine beanstandung", "kein widerspruch"],
+        .alreadyPaid: ["get paid", "gets paid", "getting paid", "we're paid", "we are paid", "i'm paid"],
+        .promiseToPay: ["pay attention", "pay it over", "pay over", "over two months", "over three months", "in installments",
+                        "in instalments", "in two payments", "in three payments", "two halves", "in halves", "half now",
+                        "smaller chunks"],
+    ]
+
+    /// Word beginnings that name paying: with a date and no question, they make a promise.
+    static let paymentStems: [String] = [
+        "pay", "paid", "settle", "remit", "wire", "transfer", "zahl", "bezahl", "uberweis", "begleich", "pai", "regl", "regle",
+        "vir", "pag", "liquid", "transfier",
     ]
 
     /// Words that turn the cue right after them around.

@@ -4,6 +4,18 @@ import Foundation
 /// legal disclaimers are cut off first, so the classifier never reacts to our own reminder text
 /// quoted back at us ("... overdue ..."), or to a footer ("... not the intended recipient ...").
 public enum ReplyText {
+    /// The customer's own words only; empty when the reply is all quote or footer.
+    public static func ownWords(_ text: String) -> String {
+        var kept: [Substring] = []
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix(">") { continue }
+            if endsNewText(trimmed) { break }
+            kept.append(line)
+        }
+        return kept.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// The new text, trimmed; the original when nothing is left (a reply that is all quote).
     public static func newText(_ text: String) -> String {
         var kept: [Substring] = []
