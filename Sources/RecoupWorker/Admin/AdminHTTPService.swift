@@ -28,7 +28,10 @@ struct AdminHTTPService: Service {
             } onGracefulShutdown: {
                 Task { await server.stop(timeout: 2) }
             }
-        } catch where !Task.isShuttingDownGracefully && !Task.isCancelled {
+        } catch {
+            // Stopping the server on shutdown ends `run()` with a cancellation: that is the
+            // normal way out, not a failure of the daemon.
+            if Task.isShuttingDownGracefully || Task.isCancelled || error is CancellationError { return }
             // The worker's job matters more than its window: without the endpoint it keeps
             // consuming, and says so until it stops.
             logger.error("admin HTTP cannot listen; recoupd runs on without it",
