@@ -147,3 +147,14 @@ struct ReplyClassifierTests {
         #expect(result.confidence < 0.6)
     }
 }
+
+extension ReplyClassifierTests {
+    @Test("a weak sign of a dispute under another class lowers the confidence below the human threshold")
+    func weakDisputeGoesToAPerson() {
+        let result = Self.classify("Thanks, noted. The discount is in there somewhere I suppose.")
+        #expect(result.replyClass == .acknowledgement)
+        #expect(result.confidence < 0.6)
+        #expect(result.why.contains("dispute: a weak sign of one, so a person reads it"))
+        #expect(Self.classify("Thanks, noted.").confidence >= 0.75)
+    }
+}

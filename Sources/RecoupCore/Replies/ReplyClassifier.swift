@@ -89,6 +89,11 @@ public enum ReplyClassifier {
                 why.append("promise_to_pay: date \(promised!)")
             }
         }
+        // Bias toward disputes: a weak sign of one under another class is for a person to read.
+        if winner != .dispute, evidence.strength(of: .dispute) > 0 {
+            confidence = min(confidence, 0.55)
+            why.append("dispute: a weak sign of one, so a person reads it")
+        }
         let channels = winner == .optOut ? optOutChannels(evidence.channelWords(for: .optOut), replyChannel: replyChannel) : []
         return ReplyClassification(replyClass: winner, confidence: (confidence * 100).rounded() / 100, promisedDate: promised,
                                    optOutChannels: channels, why: why)

@@ -49,6 +49,10 @@ enum ReplyLexicon {
             "never communicated", "old rate", "quote we signed", "quoted amount", "order form says", "we closed",
             "take it off", "remove it from", "fraudulent", "cobraron doble", "cobrado doble", "cobro doble", "doble cobro",
             "n'a pas ete appliquee", "pas ete appliquee", "facture rectifiee", "prevue au contrat",
+            "only received", "backorder*", "back order", "cuando contratamos", "nos han cobrado", "nos cobraron", "han cobrado",
+            "caps … increase*", "refus* to pay", "arrived crushed", "arrived damaged", "arrived broken", "damaged", "deactivated",
+            "jamais ete deduit", "pas ete deduit", "inexact*", "nie … angekommen", "nicht angekommen", "nie erhalten",
+            "nicht erhalten",
             // German
             "widersprech*", "widerspruch", "widerspreche*", "bestreit*", "beanstand*", "reklamation", "reklamier*", "einspruch",
             "falsch", "fehlerhaft", "nicht korrekt", "nicht richtig", "stimmt nicht", "zu viel berechnet", "zu hoch",
@@ -72,7 +76,8 @@ enum ReplyLexicon {
             "promo*", "price increase", "why am i being charged", "why are we being charged", "why were we charged",
             "why was i charged", "what is this charge", "we were told", "i was told", "was promised", "not ours", "seats",
             "invoice says", "invoice shows", "invoice lists", "approved for", "confirm the amount", "fraud", "why is this",
-            "usual amount", "invoiced for the",
+            "usual amount", "invoiced for the", "alors que", "facture mentionne", "bon signe", "the contract", "section",
+            "price increase*",
             "licenses", "licences", "cancel*", "storn*", "annule*", "cancelad*", "vereinbart", "convenu", "lo acordado", "nur noch",
         ]),
         Entry(replyClass: .optOut, strong: [
@@ -84,6 +89,8 @@ enum ReplyLexicon {
             "don't send me", "do not send me", "don't message", "do not message", "never text", "never contact",
             "stop … text", "stop … sms", "stop … messages", "stop … emails", "stop … reminders", "quit texting", "quit sending",
             "quit emailing", "quit messaging", "turn off … reminders", "turn off … notifications", "disable … reminders",
+            "mailing list", "remove this address", "remove this email", "remove … from your list", "ne plus m'envoyer",
+            "ne plus envoyer", "plus m'envoyer",
             // German
             "abmelden", "abmeldung", "abbestellen", "austragen", "keine sms mehr", "keine nachrichten mehr", "keine e-mails mehr",
             "keine emails mehr", "keine mails mehr", "keine erinnerungen mehr", "nicht mehr kontaktieren", "nicht mehr anschreiben",
@@ -116,19 +123,22 @@ enum ReplyLexicon {
             "talk to a human", "not a bot", "one more reminder", "send one more", "chasing us", "chasing me", "incredibly patient",
             "been patient", "cancelling at renewal", "canceling at renewal", "long-standing customer*", "treats long-standing",
             "embarrassing", "up the wall", "nag*", "unbelievable", "deadbeat", "daily emails", "not how you treat",
-            "speak with whoever", "not cool", "threaten*", "don't threaten",
+            "speak with whoever", "not cool", "threaten*", "don't threaten", "asked three times", "an actual person",
+            "a real person", "not okay", "not ok", "on hold for", "regret renewing", "regret signing", "regret choosing",
             // German
             "unverschamt", "frech", "belastig*", "nervig", "genervt", "nervt", "inakzeptabel", "lacherlich", "zum x-ten mal",
             "standig", "unmoglich", "frechheit", "zumutung", "argerlich", "verargert", "enttauscht", "anwalt",
             "dritte mahnung", "vierte mahnung", "so geht man nicht", "langjahrig*", "unglaublich", "uberlegen … zu kundigen",
             // French
             "inadmissible", "inacceptable", "harcelement", "harcele*", "ras le bol", "marre", "ridicule", "scandaleux",
-            "honteux", "agace*", "decu*", "avocat", "insupportable*", "je veux parler",
+            "honteux", "agace*", "decu*", "avocat", "insupportable*", "je veux parler", "troisieme relance", "deuxieme relance",
+            "clients depuis", "ce ton",
             // Spanish
             "inaceptable", "acoso", "acosando", "harto", "hartos", "harta", "ridiculo", "verguenza", "indignante", "molesto",
             "molestos", "abogado", "decepcionad*", "asi no se trata", "tres correos", "cuatro correos", "cliente de hace",
-            "falta de respeto", "llevamos anos",
-        ], weak: ["yet another", "every week", "keep sending", "keep getting", "schon wieder", "encore"]),
+            "falta de respeto", "llevamos anos", "me tratan como", "nos tratan como", "moroso*",
+            "quiero hablar con", "ya basta",
+        ], weak: ["yet another", "three times", "four times", "otra vez", "every week", "keep sending", "keep getting", "schon wieder", "encore"]),
         Entry(replyClass: .alreadyPaid, strong: [
             "already paid", "already been paid", "already sent", "already settled", "already processed", "already transferred",
             "already wired", "already made", "paid this", "paid it", "paid that", "paid on", "paid last", "paid yesterday",
@@ -140,7 +150,10 @@ enum ReplyLexicon {
             "sent the money", "sent the funds", "submitted payment", "submitted the payment", "made the payment",
             "made a payment", "made payment", "processed the payment", "processed payment", "wire sent", "wire went out",
             "sent the wire", "sent a wire", "sent wire", "wired", "wire was", "transfer was", "transferred", "ach was sent", "remitted", "paid via", "paid through", "paid online", "just paid", "payments crossed",
-            "went through", "deja ete paye*", "deja ete regle*",
+            "went through", "deja ete paye*", "deja ete regle*", "was settled", "been settled", "settled on", "cheque went out",
+            "check went out", "cashed", "trace number", "bank confirms", "cheque mailed", "check mailed", "bereits … veranlasst",
+            "veranlasst", "wurde bereits", "bereits erledigt", "schon erledigt", "uberweisung vom", "el pago se hizo",
+            "se hizo el pago", "numero de autorizacion",
             "ach went", "sent via ach", "check was mailed", "check was sent", "mailed a check", "mailed the check",
             "sent a check", "sent the check", "cheque was", "sent a cheque", "posted a cheque", "remittance attached",
             "remittance advice attached", "attached remittance", "remittance is attached", "attached the remittance", "proof of payment",
@@ -177,7 +190,7 @@ enum ReplyLexicon {
             "will be taken care", "will take care", "take care of it", "take care of this", "sort it", "sort this",
             "have it paid", "have this paid", "we'll settle", "i'll settle", "ill pay", "im going to pay", "you'll be in",
             "you will be in", "ap runs", "at the latest", "clear the balance", "'ll clear", "will clear the",
-            "spatestens", "au plus tard", "a mas tardar",
+            "spatestens", "au plus tard", "a mas tardar", "send it then", "definitely on", "for sure on",
             // German
             "wir zahlen", "ich zahle", "zahlen wir", "werden … zahlen", "werden … bezahlen", "werden … uberweisen",
             "werde … zahlen", "werde … bezahlen", "werde … uberweisen", "wird … bezahlt", "wird … uberwiesen",
@@ -203,7 +216,8 @@ enum ReplyLexicon {
             "can't pay it all", "cannot pay it all", "can't pay in full", "cannot pay in full", "unable to pay in full",
             "can't pay all", "not able to pay the full", "net 60", "net 90", "payment terms", "payment plan*", "extend*",
             "per month", "a month until", "month until", "monthly billing", "pay monthly", "pay quarterly", "two halves",
-            "in halves", "net 45", "break it into", "smaller chunks", "chunks", "deferral", "defer*",
+            "in halves", "net 45", "break it into", "smaller chunks", "chunks", "deferral", "defer*", "another … weeks",
+            "few more weeks", "more weeks", "monatlich", "mas de plazo", "semanas mas",
             // German
             "ratenzahlung", "raten", "in raten", "teilzahlung*", "stundung", "aufschub", "zahlungsaufschub",
             "zahlungsplan", "aufteilen", "mehr zeit", "fristverlangerung", "teilbetrag*", "halfte jetzt", "die halfte",
@@ -257,7 +271,8 @@ enum ReplyLexicon {
             "back in the office", "back on", "this mailbox is not monitored", "not monitored", "no longer monitored", "no longer with",
             "no longer works", "no longer employed", "in my absence", "during my absence", "currently away", "currently out",
             "when i return", "will respond when", "limited connectivity", "travelling", "traveling", "do not disturb",
-            "while driving", "i'm driving", "off until", "office is closed", "when we reopen", "will respond to your message",
+            "while driving", "i'm driving", "off until", "office is closed", "offices are closed", "when we reopen",
+            "will respond to your message",
             // German
             "abwesend", "abwesenheit", "nicht im buro", "ausser haus", "urlaub", "automatische antwort", "in dringenden fallen",
             "bin ab", "wieder erreichbar", "elternzeit",
@@ -300,12 +315,13 @@ enum ReplyLexicon {
     /// invoice, "when I get paid on Friday" is no payment made, "pay it over two months" asks for a plan.
     static let neutralizers: [ReplyClass: [String]] = [
         .dispute: ["wrong person", "wrong number", "wrong contact", "wrong email", "wrong address", "wrong department",
-                   "wrong chat", "not a dispute", "no dispute", "no es una disputa", "no es ninguna disputa",
+                   "wrong chat", "wrong thread", "disputing how", "disputing the way", "not a dispute", "no dispute", "no es una disputa", "no es ninguna disputa",
                    "ce n'est pas une contestation", "keine beanstandung", "kein widerspruch"],
-        .alreadyPaid: ["get paid", "gets paid", "getting paid", "we're paid", "we are paid", "i'm paid"],
+        .alreadyPaid: ["get paid", "gets paid", "getting paid", "got paid", "we're paid", "we are paid", "i'm paid",
+                       "get this paid", "get it paid", "bis … beglichen"],
         .promiseToPay: ["pay attention", "pay it over", "pay over", "over two months", "over three months", "in installments",
                         "in instalments", "in two payments", "in three payments", "two halves", "in halves", "half now",
-                        "smaller chunks"],
+                        "smaller chunks", "before paying", "before we pay", "before i pay"],
     ]
 
     /// Word beginnings that name paying: with a date and no question, they make a promise.
