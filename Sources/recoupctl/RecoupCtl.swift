@@ -221,10 +221,15 @@ struct ClassifyReply: AsyncParsableCommand {
         commandName: "classify-reply",
         abstract: "Classify replies: JSON lines {\"id\",\"text\",\"received_at\",\"timezone\"} on stdin, {\"id\",\"class\",\"promised_date\",\"confidence\",\"why\"} lines on stdout.")
 
+    @Flag(name: .long, help: "The lines carry a \"class\" label (as Tests/Corpus does): print precision, recall and F1 per class instead.")
+    var score = false
+
     func run() async throws {
+        var labelled: [String] = []
         while let line = readLine(strippingNewline: true) {
             guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
-            print(CollectorViews.classify(line: line).serialized)
+            if score { labelled.append(line) } else { print(CollectorViews.classify(line: line).serialized) }
         }
+        if score { print(CollectorViews.score(lines: labelled)) }
     }
 }

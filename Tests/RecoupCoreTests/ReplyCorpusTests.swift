@@ -66,10 +66,10 @@ struct ReplyCorpusTests {
         for reply in corpus {
             predicted.append((reply, ReplyClassifier.classify(reply.text, channel: reply.channel, today: reply.today)))
         }
-        let table = ConfusionTable(predicted.map { ($0.0.expected, $0.1.replyClass) })
+        let table = ReplyScore(predicted.map { ($0.0.expected, $0.1.replyClass) })
         print(table.report(title: "Reply corpus: \(corpus.count) replies, \(corpus.filter(\.hard).count) hard"))
-        let hard = ConfusionTable(predicted.filter(\.0.hard).map { ($0.0.expected, $0.1.replyClass) })
-        print("hard cases only: accuracy \(format(hard.accuracy)), macro-F1 \(format(hard.macroF1))")
+        let hard = ReplyScore(predicted.filter(\.0.hard).map { ($0.0.expected, $0.1.replyClass) })
+        print(String(format: "hard cases only: accuracy %.3f, macro-F1 %.3f", hard.accuracy, hard.macroF1))
         for (reply, result) in predicted where result.replyClass != reply.expected {
             print("  miss \(reply.id): expected \(reply.expected.rawValue), got \(result.replyClass.rawValue) — \(result.why.joined(separator: "; "))")
         }
@@ -87,43 +87,4 @@ struct ReplyCorpusTests {
         print("promise dates: \(rightDate.count) of \(dated.count) right")
         #expect(!dated.isEmpty && Double(rightDate.count) >= 0.9 * Double(dated.count))
     }
-}
-
-/// Precision, recall and F1 per class from (expected, predicted) pairs.
-struct ConfusionTable {
-    let pairs: [(expected: ReplyClass, predicted: ReplyClass)]
-
-    init(_ pairs: [(ReplyClass, ReplyClass)]) { self.pairs = pairs.map { (expected: $0.0, predicted: $0.1) } }
-
-    func support(_ c: ReplyClass) -> Int { pairs.filter { $0.expected == c }.count }
-    func truePositives(_ c: ReplyClass) -> Int { pairs.filter { $0.expected == c && $0.predicted == c }.count }
-    func precision(_ c: ReplyClass) -> Double {
-        let predicted = pairs.filter { $0.predicted == c }.count
-        return predicted == 0 ? (support(c) == 0 ? 1 : 0) : Double(truePositives(c)) / Double(predicted)
-    }
-    func recall(_ c: ReplyClass) -> Double { support(c) == 0 ? 1 : Double(truePositives(c)) / Double(support(c)) }
-    func f1(_ c: ReplyClass) -> Double {
-        let p = precision(c), r = recall(c)
-        return p + r == 0 ? 0 : 2 * p * r / (p + r)
-    }
-    var present: [ReplyClass] { ReplyClass.allCases.filter { support($0) > 0 } }
-    var macroF1: Double { present.isEmpty ? 0 : present.map(f1).reduce(0, +) / Double(present.count) }
-    var accuracy: Double { pairs.isEmpty ? 0 : Double(pairs.filter { $0.expected == $0.predicted }.count) / Double(pairs.count) }
-
-    func report(title: String) -> String {
-        var lines = [title, "class                  support  precision  recall  F1"]
-        for c in ReplyClass.allCases {
-            lines.append(c.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
-                         + String(support(c)).leftPadded(8) + format(precision(c)).leftPadded(11)
-                         + format(recall(c)).leftPadded(8) + format(f1(c)).leftPadded(6))
-        }
-        lines.append("macro-F1 \(format(macroF1)), accuracy \(format(accuracy))")
-        return lines.joined(separator: "\n")
-    }
-}
-
-func format(_ value: Double) -> String { String(format: "%.3f", value) }
-
-extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

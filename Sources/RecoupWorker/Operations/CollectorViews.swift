@@ -31,6 +31,34 @@ public enum CollectorViews {
             + item.score.reasons.joined(separator: "; ")
     }
 
+    /// Scores labelled lines (`class`, optional `promised_date`, as in `Tests/Corpus`): the
+    /// per-class table, promise dates read right, and each miss by id.
+    public static func score(lines: [String]) -> String {
+        var pairs: [(ReplyClass, ReplyClass)] = []
+        var misses: [String] = []
+        var dated = 0, datesRight = 0, unreadable = 0
+        for line in lines where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let answer = classify(line: line)
+            guard let value = try? JSONParser.parse(Array(line.utf8)),
+                  let expected = value["class"]?.stringValue.flatMap(ReplyClass.init(rawValue:)),
+                  let predicted = answer["class"]?.stringValue.flatMap(ReplyClass.init(rawValue:)) else {
+                unreadable += 1
+                continue
+            }
+            pairs.append((expected, predicted))
+            let id = value["id"]?.stringValue ?? "?"
+            if expected != predicted { misses.append("miss \(id): expected \(expected.rawValue), got \(predicted.rawValue)") }
+            if expected == .promiseToPay, predicted == .promiseToPay, let date = value["promised_date"]?.stringValue {
+                dated += 1
+                if answer["promised_date"]?.stringValue == date { datesRight += 1 } else { misses.append("date \(id): expected \(date)") }
+            }
+        }
+        let score = ReplyScore(pairs)
+        var report = [score.report(title: "\(pairs.count) labelled replies"), "promise dates: \(datesRight) of \(dated) right"]
+        if unreadable > 0 { report.append("\(unreadable) lines without a readable text and class were left out") }
+        return (report + misses).joined(separator: "\n")
+    }
+
     /// Classifies one `{"id","text","received_at","timezone","channel"}` line into
     /// `{"id","class","promised_date","confidence","why"}`; a line it cannot read gets `error`.
     public static func classify(line: String) -> JSONValue {

@@ -109,4 +109,20 @@ struct ClassifyReplyCommandTests {
         if case .number(let confidence)? = lines[1]["confidence"] { #expect((confidence.doubleValue ?? 0) >= 0.95) }
         else { Issue.record("confidence is a number") }
     }
+
+    @Test("--score measures labelled lines: the per-class table, dates and misses")
+    func scoresLabelledLines() throws {
+        let input = """
+            {"id":"s1","text":"We'll pay on the 14th.","received_at":"2026-12-02T10:00:00Z","timezone":"UTC","class":"promise_to_pay","promised_date":"2026-12-14"}
+            {"id":"s2","text":"STOP","channel":"sms","received_at":"2026-12-02T10:00:00Z","timezone":"UTC","class":"opt_out"}
+            {"id":"s3","text":"Thanks, got it.","received_at":"2026-12-02T10:00:00Z","timezone":"UTC","class":"question"}
+            """
+        let result = try TestEnvironment.capture(DaemonHarness.binDirectory.appendingPathComponent("recoupctl"),
+                                                 ["classify-reply", "--score"], input: input + "\n")
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains("3 labelled replies"))
+        #expect(result.out.contains("accuracy 0.667"), "\(result.out)")
+        #expect(result.out.contains("promise dates: 1 of 1 right"))
+        #expect(result.out.contains("miss s3: expected question, got acknowledgement"))
+    }
 }
