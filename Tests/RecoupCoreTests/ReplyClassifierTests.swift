@@ -158,3 +158,15 @@ extension ReplyClassifierTests {
         #expect(Self.classify("Thanks, noted.").confidence >= 0.75)
     }
 }
+
+extension ReplyClassifierTests {
+    @Test("words about the bill that match no cue are a possible dispute for a person, not nothing")
+    func aboutTheBillIsAPossibleDispute() {
+        let result = Self.classify("The invoice mentions the Lisbon workshop as well.")
+        #expect(result.replyClass == .dispute)
+        #expect(result.confidence < 0.6)
+        #expect(result.why.last?.hasPrefix("dispute: about the bill") == true)
+        #expect(Self.classify("See you at the Lisbon workshop.").replyClass == .unknown, "no bill, no dispute")
+        #expect(Self.classify("invoice").replyClass == .unknown, "too short to say anything")
+    }
+}

@@ -70,6 +70,14 @@ public enum ReplyClassifier {
         let strong = ReplyClass.allCases.filter(evidence.isStrong)
         let weak = ReplyClass.allCases.filter { evidence.strength(of: $0) > 0 }
         guard let winner = strong.first ?? weak.first else {
+            // Bias toward disputes: words about the bill that say nothing Recoup recognises may
+            // contest it; a person reads them with the invoice held.
+            let words = clauses(normalize(newText)).flatMap(\.words)
+            if words.count >= 4, let stem = ReplyLexicon.chargeStems.first(where: { stem in words.contains { $0.hasPrefix(stem) } }) {
+                return ReplyClassification(replyClass: .dispute, confidence: 0.5, why: evidence.why + [
+                    "dispute: about the bill (\"\(stem)…\") with no cue of any class, so possibly contesting it",
+                ])
+            }
             return ReplyClassification(replyClass: .unknown, confidence: 0.3, why: evidence.why + ["unknown: no cue of any class"])
         }
         var why = evidence.why(for: winner)

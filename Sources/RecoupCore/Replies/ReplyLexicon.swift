@@ -362,6 +362,14 @@ enum ReplyLexicon {
         "vir", "pag", "liquid", "transfier",
     ]
 
+    /// Word beginnings that name what was billed. A reply about the bill that matches no cue is
+    /// treated as a possible dispute (and goes to a person), never as nothing.
+    static let chargeStems: [String] = [
+        "invoice", "bill", "charg", "balance", "amount", "fee", "credit", "price", "rechnung", "betrag", "gebuhr", "posten",
+        "preis", "gutschrift", "factur", "montant", "prix", "frais", "solde", "avoir", "cobr", "importe", "cargo", "precio",
+        "saldo", "cuota",
+    ]
+
     /// Words that turn the cue right after them around.
     static let negators: Set<String> = [
         "not", "don't", "dont", "doesn't", "doesnt", "didn't", "didnt", "isn't", "isnt", "aren't", "arent", "wasn't",
