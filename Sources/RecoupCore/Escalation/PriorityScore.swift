@@ -54,9 +54,7 @@ public struct PriorityScore: Sendable, Hashable {
 
 extension Money {
     /// "1,234.56 USD": for reasons people read, not for customers (their templates format money).
-    public static func formatted(_ money: Money) -> String { format(money) }
-
-    static func format(_ money: Money) -> String {
+    public static func format(_ money: Money) -> String {
         let digits = money.currency.minorUnitsPerMajorUnit
         let major = money.minorUnits / digits, minor = abs(money.minorUnits % digits)
         var grouped = ""

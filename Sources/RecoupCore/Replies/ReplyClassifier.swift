@@ -6,10 +6,10 @@ import Foundation
 public enum ReplyClassifier {
     /// `today` is the customer's local date when the reply arrived: promise dates count from it.
     public static func classify(_ text: String, channel: ReplyChannel, today: LocalDate) -> ReplyClassification {
-        guard !ReplyText.ownWords(text).isEmpty else {
+        let newText = ReplyText.ownWords(text)
+        guard !newText.isEmpty else {
             return ReplyClassification(replyClass: .unknown, confidence: 0.3, why: ["unknown: no new text above the quoted message or footer"])
         }
-        let newText = ReplyText.newText(text)
         let normalized = normalize(newText)
         let clauses = Self.clauses(normalized)
 
@@ -37,14 +37,15 @@ public enum ReplyClassifier {
             }
             // "Stop." as a sentence of its own, as carriers read it.
             let bare = clause.words.filter { $0 != "?" }.joined(separator: " ")
-            if ReplyLexicon.anyChannelKeywords.contains(bare) || (channel == .sms && ReplyLexicon.smsKeywords.contains(bare)) {
+            if isOptOutKeyword(bare, channel: channel) {
                 evidence.add(.optOut, weight: 1, "opt_out: \"\(bare)\" as a sentence of its own")
             }
         }
         addShapeCues(newText, clauses: clauses, to: &evidence)
         let promised = PromiseDate.extract(newText, today: today)
         let matches = { (cues: [Cue]) in clauses.contains { clause in cues.contains { $0.firstMatch(in: clause.words) != nil } } }
-        let outOfOffice = matches(automated) || matches(autoReply) || evidence.isStrong(.outOfOffice)
+        let machineReply = matches(automated)
+        let outOfOffice = machineReply || matches(autoReply) || evidence.isStrong(.outOfOffice)
         // An out-of-office note's return date with its "for payments contact ..." is no promise.
         if promised != nil, !outOfOffice, clauses.contains(where: { clause in
             !clause.isQuestion && clause.words.contains { word in ReplyLexicon.paymentStems.contains(where: word.hasPrefix) }
@@ -52,7 +53,7 @@ public enum ReplyClassifier {
             evidence.add(.promiseToPay, weight: 1, "promise_to_pay: a date and a word for paying")
         }
 
-        if matches(automated) {
+        if machineReply {
             // A machine answered: nothing it says is the customer's intent, short of a dispute or a stop.
             evidence.discard(ReplyClass.allCases.filter { $0 > .optOut && $0 != .outOfOffice }, because: "an automatic reply")
             evidence.add(.outOfOffice, weight: 1, "out_of_office: an automatic reply")
@@ -61,18 +62,18 @@ public enum ReplyClassifier {
             evidence.discard([.acknowledgement, .question], because: "an automatic reply")
             evidence.add(.outOfOffice, weight: 1, "out_of_office: an automatic reply")
         }
-        return decide(evidence, newText: newText, promised: promised, replyChannel: channel)
+        return decide(evidence, words: clauses.flatMap(\.words), promised: promised, replyChannel: channel)
     }
 
     // MARK: deciding
 
-    static func decide(_ evidence: Evidence, newText: String, promised extracted: LocalDate?, replyChannel: ReplyChannel) -> ReplyClassification {
+    /// `words`: every word of the new text, as the clauses hold them.
+    static func decide(_ evidence: Evidence, words: [String], promised extracted: LocalDate?, replyChannel: ReplyChannel) -> ReplyClassification {
         let strong = ReplyClass.allCases.filter(evidence.isStrong)
         let weak = ReplyClass.allCases.filter { evidence.strength(of: $0) > 0 }
         guard let winner = strong.first ?? weak.first else {
             // Bias toward disputes: words about the bill that say nothing Recoup recognises may
             // contest it; a person reads them with the invoice held.
-            let words = clauses(normalize(newText)).flatMap(\.words)
             if words.count >= 4, let stem = ReplyLexicon.chargeStems.first(where: { stem in words.contains { $0.hasPrefix(stem) } }) {
                 return ReplyClassification(replyClass: .dispute, confidence: 0.5, why: evidence.why + [
                     "dispute: about the bill (\"\(stem)…\") with no cue of any class, so possibly contesting it",
@@ -116,8 +117,12 @@ public enum ReplyClassifier {
     /// The reply as a whole is an opt-out keyword ("STOP", "Stop.", "unsubscribe"), as carriers read SMS.
     static func wholeReplyKeyword(_ normalized: String, channel: ReplyChannel) -> String? {
         let bare = normalized.split(whereSeparator: { !$0.isLetter }).joined(separator: " ")
-        let keywords = channel == .sms ? ReplyLexicon.smsKeywords : ReplyLexicon.anyChannelKeywords
-        return keywords.contains(bare) ? bare : nil
+        return isOptOutKeyword(bare, channel: channel) ? bare : nil
+    }
+
+    /// Carriers' opt-out keywords on SMS; the unmistakable ones ("stop", "unsubscribe") anywhere.
+    static func isOptOutKeyword(_ bare: String, channel: ReplyChannel) -> Bool {
+        (channel == .sms ? ReplyLexicon.smsKeywords : ReplyLexicon.anyChannelKeywords).contains(bare)
     }
 
     /// Cues read from the reply's shape rather than its words.

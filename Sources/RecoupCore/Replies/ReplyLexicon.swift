@@ -326,12 +326,11 @@ enum ReplyLexicon {
     /// Whole replies on any channel that opt out.
     static let anyChannelKeywords: Set<String> = ["stop", "stop all", "stop please", "please stop", "unsubscribe", "stopp", "arret", "baja", "opt out", "optout"]
 
-    /// Strong signs that a machine, not the customer, answered: out-of-office wins outright.
+    /// Signs of an out-of-office note: its thanks and its "contact ..." are no acknowledgement or
+    /// question. (`automatedMarkers` are such signs too, and stronger.)
     static let autoReplyMarkers: [String] = [
-        "automatic reply", "auto reply", "auto-reply", "autoreply", "automated response", "automatic response",
-        "this is an automated", "out of office", "out of the office", "this mailbox is not monitored", "no longer monitored",
-        "automatische antwort", "nicht im buro", "abwesenheitsnotiz", "reponse automatique", "respuesta automatica",
-        "fuera de la oficina", "je suis absent", "je suis absente", "bin … nicht im buro", "estoy fuera",
+        "out of office", "out of the office", "nicht im buro", "fuera de la oficina", "je suis absent", "je suis absente",
+        "bin … nicht im buro", "estoy fuera",
     ]
 
     /// Replies written by machines, not people: out of office wins outright over anything short of

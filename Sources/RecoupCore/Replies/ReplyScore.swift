@@ -35,7 +35,7 @@ public struct ReplyScore: Sendable {
     /// The per-class table people read.
     public func report(title: String) -> String {
         func number(_ value: Double) -> String { String(format: "%.3f", value) }
-        func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        func pad(_ text: String, _ width: Int) -> String { text.leftPadded(width, with: " ") }
         var lines = [title, "class                  support  precision  recall     F1"]
         for c in ReplyClass.allCases {
             lines.append(c.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0) + pad(String(support(c)), 8)

@@ -18,16 +18,8 @@ public enum ReplyText {
 
     /// The new text, trimmed; the original when nothing is left (a reply that is all quote).
     public static func newText(_ text: String) -> String {
-        var kept: [Substring] = []
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        for line in lines {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix(">") { continue }
-            if endsNewText(trimmed) { break }
-            kept.append(line)
-        }
-        let result = kept.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-        return result.isEmpty ? text.trimmingCharacters(in: .whitespacesAndNewlines) : result
+        let own = ownWords(text)
+        return own.isEmpty ? text.trimmingCharacters(in: .whitespacesAndNewlines) : own
     }
 
     /// Whether a line starts what follows the customer's own words: a quote header, a forwarded
