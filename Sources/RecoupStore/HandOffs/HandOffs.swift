@@ -98,7 +98,7 @@ extension HandOffs {
         let owner = policy.owner(for: account.valueTier, daysOverdue: invoice.daysOverdue(now: now, timeZone: account.timeZone) ?? 0)
         return try escalate(
             owner: owner, rule: shortPaysRule,
-            recommendedAction: "Invoice \(invoice.number ?? invoice.invoiceID) has been paid short \(count) times and \(Money.formatted(balance)) is still open: ask the customer for the remittance advice and what stands in the way of the rest.",
+            recommendedAction: "Invoice \(invoice.number ?? invoice.invoiceID) has been paid short \(count) times and \(Money.format(balance)) is still open: ask the customer for the remittance advice and what stands in the way of the rest.",
             account: account, invoice: invoice, causedBy: eventID, now: now,
             extraDetail: ["short_payments": .int(Int64(count))], connection)
     }

@@ -62,8 +62,8 @@ public enum Worklist {
               EXISTS (SELECT 1 FROM recoup.audit_log WHERE invoice_id = $1 AND kind = 'promise.broken'),
               (SELECT count(*) FROM recoup.payments WHERE invoice_id = $1),
               EXISTS (SELECT 1 FROM recoup.replies WHERE account_id = $2 AND reply_class = 'frustration' AND received_at > $3 - interval '30 days'),
-              EXISTS (SELECT 1 FROM recoup.crm_signals WHERE account_id = $2 AND kind = 'churn_risk' AND occurred_at > $3 - interval '90 days')
-            """, [invoiceID, accountID, now]).first!
+              EXISTS (SELECT 1 FROM recoup.crm_signals WHERE account_id = $2 AND kind = 'churn_risk' AND occurred_at > $4)
+            """, [invoiceID, accountID, now, now.addingTimeInterval(-CadenceFacts.churnSignalDays * 86_400)]).first!
         var risks: [String] = []
         if try row.decode(Bool.self, at: 0) { risks.append("a payment failed in the last 60 days") }
         if try row.decode(Bool.self, at: 1) { risks.append("disputed or on hold") }

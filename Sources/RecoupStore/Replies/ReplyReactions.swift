@@ -51,6 +51,15 @@ public struct ReplyReactions: Sendable {
             return ("task for the collector", rule)
         }
 
+        func escalateTo(_ owner: String, _ rule: String, _ action: String, _ extra: [String: JSONValue],
+                        done: String = "escalated to", without: String = "no invoice to escalate: recorded only") throws -> (to: String, rule: String) {
+            guard let primary else { return (without, rule) }
+            effects += try HandOffs.escalate(owner: owner, rule: rule, recommendedAction: action, account: account, invoice: primary,
+                                             causedBy: eventID, now: now, extraDetail: ["reply_id": .string(reply.replyID)].merging(extra) { $1 },
+                                             connection)
+            return ("\(done) \(owner)", rule)
+        }
+
         switch result.replyClass {
         case .dispute:
             // A dispute is never left to confidence: the invoices hold and a person looks.
@@ -59,17 +68,10 @@ public struct ReplyReactions: Sendable {
                 effects += try journeys.stop(invoiceID: invoiceID, accountID: reply.accountID, reason: "disputed in a reply",
                                              rule: Self.disputeHoldRule, causedBy: eventID, now: now, connection)
             }
-            if let primary {
-                let owner = escalation.owner(for: tier, daysOverdue: daysOverdue)
-                effects += try HandOffs.escalate(
-                    owner: owner, rule: Self.disputeEscalationRule,
-                    recommendedAction: "Read reply \(reply.replyID): the customer contests the invoice. Confirm what they were billed for against the contract, then correct the invoice or explain it; reminders and retries hold until the billing platform records an outcome (an updated invoice, a dispute, a promise or a plan).",
-                    account: account, invoice: primary, causedBy: eventID, now: now,
-                    extraDetail: ["reply_id": .string(reply.replyID), "invoice_ids": .array(invoiceIDs.map(JSONValue.string))], connection)
-                route = ("held and escalated to \(owner)", Self.disputeEscalationRule)
-            } else {
-                route = ("no invoice to hold: recorded only", Self.disputeEscalationRule)
-            }
+            route = try escalateTo(
+                escalation.owner(for: tier, daysOverdue: daysOverdue), Self.disputeEscalationRule,
+                "Read reply \(reply.replyID): the customer contests the invoice. Confirm what they were billed for against the contract, then correct the invoice or explain it; reminders and retries hold until the billing platform records an outcome (an updated invoice, a dispute, a promise or a plan).",
+                ["invoice_ids": .array(invoiceIDs.map(JSONValue.string))], done: "held and escalated to", without: "no invoice to hold: recorded only")
         case .optOut where !result.optOutChannels.isEmpty:
             for channel in result.optOutChannels {
                 try revoke(channel, accountID: reply.accountID, replyID: reply.replyID, eventID: eventID, now: now, connection)
@@ -81,17 +83,11 @@ public struct ReplyReactions: Sendable {
         case _ where !confident:
             route = try task("reply.needs_human", "Read the customer's reply and decide what it asks for")
         case .frustration:
-            if let primary {
-                let owner = escalation.frustrationToAccountTeam.contains(tier) ? "account_team" : escalation.owner(for: tier, daysOverdue: daysOverdue)
-                effects += try HandOffs.escalate(
-                    owner: owner, rule: "escalation.reply_frustration",
-                    recommendedAction: "Read reply \(reply.replyID): the customer is unhappy with how collection is going. Reach out personally before any further reminder; automated messages hold meanwhile.",
-                    account: account, invoice: primary, causedBy: eventID, now: now, extraDetail: ["reply_id": .string(reply.replyID)],
-                    connection)
-                route = ("escalated to \(owner)", "escalation.reply_frustration")
-            } else {
-                route = ("no invoice to escalate: recorded only", "escalation.reply_frustration")
-            }
+            route = try escalateTo(
+                escalation.frustrationToAccountTeam.contains(tier) ? "account_team" : escalation.owner(for: tier, daysOverdue: daysOverdue),
+                "escalation.reply_frustration",
+                "Read reply \(reply.replyID): the customer is unhappy with how collection is going. Reach out personally before any further reminder; automated messages hold meanwhile.",
+                [:])
         case .alreadyPaid:
             route = try task("reply.already_paid", "The customer says they paid: find the remittance and match it")
         case .promiseToPay:
