@@ -1,5 +1,6 @@
 import Foundation
 import RecoupConfig
+import RecoupStore
 import Logging
 
 /// Everything `recoupd` and `recoupctl` read at start, from `Config/recoupd.yaml` (or the
@@ -178,6 +179,9 @@ public struct RecoupConfiguration: Sendable {
             processing: processing, policyDirectory: policyDirectory, shutdownGraceSeconds: grace, logLevel: level,
             admin: admin)
     }
+
+    /// The store's notion of "now" under this configuration's `clock`.
+    public var storeClock: StoreClock { clock == .controlled ? .controlled : .system }
 
     static func isIPv4(_ text: String) -> Bool {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)

@@ -21,7 +21,7 @@ public enum RecoupDaemon {
         try await requireCurrentSchema(pool: pool)
 
         let counters = Counters()
-        let clock: StoreClock = configuration.clock == .controlled ? .controlled : .system
+        let clock = configuration.storeClock
         let reactions = ReactionsHolder(policy.reactions)
         let recorder = EventRecorder(clock: clock, holder: reactions)
         let processor = EventProcessor(pool: pool, recorder: recorder, settings: configuration.processing, logger: logger)

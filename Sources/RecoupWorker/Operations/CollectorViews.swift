@@ -10,7 +10,7 @@ public enum CollectorViews {
     /// The most urgent overdue invoices, as of the daemon's clock, under the shipped escalation policy.
     public static func worklist(limit: Int, configuration: RecoupConfiguration, logger: Logger) async throws -> [Worklist.Item] {
         let policy = try CadenceFiles.loadEscalations(directory: configuration.policyDirectory)
-        let clock: StoreClock = configuration.clock == .controlled ? .controlled : .system
+        let clock = configuration.storeClock
         return try await ControlledClockCommands.withPool(configuration, logger) { pool in
             try await pool.withConnection { connection in
                 try Worklist.top(limit, now: try clock.now(connection), policy: policy, connection)
