@@ -63,6 +63,14 @@ public final class PostgresPool: Sendable {
         try await submit(connectAttempts: configuration.connectAttempts, body)
     }
 
+    /// `withConnection` with at most `connectAttempts` tries to (re)open a broken connection:
+    /// for health checks, which should answer "down" quickly rather than wait for the server.
+    public func withConnection<T: Sendable>(
+        connectAttempts: Int, _ body: @Sendable (PostgresConnection) throws -> T
+    ) async throws -> T {
+        try await submit(connectAttempts: max(1, connectAttempts), body)
+    }
+
     /// Runs `body` between BEGIN and COMMIT (ROLLBACK when it throws), retrying the whole
     /// transaction on serialization failures, deadlocks and lost connections.
     ///
@@ -109,7 +117,7 @@ public final class PostgresPool: Sendable {
     /// Runs `SELECT 1` on a pooled connection (one connect attempt): true if it worked.
     public func ping() async -> Bool {
         do {
-            return try await submit(connectAttempts: 1) { connection in
+            return try await withConnection(connectAttempts: 1) { connection in
                 try connection.query("SELECT 1").count == 1
             }
         } catch {

@@ -106,12 +106,15 @@ public struct Migrator: Sendable {
 
     /// The schema version the database is at (0 when Recoup never migrated it).
     public static func currentVersion(pool: PostgresPool) async throws -> Int {
-        try await pool.withConnection { connection in
-            let exists = try connection.query("SELECT to_regclass('recoup.schema_migrations') IS NOT NULL")
-            guard try exists.first?.decode(Bool.self, at: 0) == true else { return 0 }
-            let rows = try connection.query("SELECT coalesce(max(version), 0) FROM recoup.schema_migrations")
-            return try rows.first?.decode(Int.self, at: 0) ?? 0
-        }
+        try await pool.withConnection { connection in try currentVersion(connection) }
+    }
+
+    /// The schema version, read on `connection`.
+    public static func currentVersion(_ connection: PostgresConnection) throws -> Int {
+        let exists = try connection.query("SELECT to_regclass('recoup.schema_migrations') IS NOT NULL")
+        guard try exists.first?.decode(Bool.self, at: 0) == true else { return 0 }
+        let rows = try connection.query("SELECT coalesce(max(version), 0) FROM recoup.schema_migrations")
+        return try rows.first?.decode(Int.self, at: 0) ?? 0
     }
 
     static func isPlainIdentifier(_ name: String) -> Bool {

@@ -6,14 +6,17 @@ import RecoupCore
 import RecoupStore
 import ServiceLifecycle
 
-/// The admin HTTP endpoint, on localhost by default: `/healthz`, `/worklist?limit=N` and
-/// `/accounts/ID/timeline` as JSON, read from the same database with the policy in force.
-/// Read-only; it shares the daemon's pool and never holds locks.
+/// The admin HTTP endpoint, on localhost by default: `/healthz` (the process answers),
+/// `/readyz` (broker and database connected, schema current), `/metrics` (Prometheus text), and
+/// `/worklist?limit=N` and `/accounts/ID/timeline` as JSON, read from the same database with the
+/// policy in force. Read-only; it shares the daemon's pool and never holds locks.
 struct AdminHTTPService: Service {
     let settings: RecoupConfiguration.AdminSettings
     let pool: PostgresPool
     let clock: StoreClock
     let reactions: ReactionsHolder
+    let readiness: Readiness
+    let counters: Counters
     let logger: Logger
 
     func run() async throws {
@@ -44,6 +47,16 @@ struct AdminHTTPService: Service {
         await server.appendRoute("GET /healthz") { _ in
             HTTPResponse(statusCode: .ok, headers: [.contentType: "text/plain"], body: Data("ok\n".utf8))
         }
+        await server.appendRoute("GET /readyz") { _ in
+            let report = await readiness.check()
+            var response = Self.json(report.json)
+            if !report.ready { response.statusCode = .serviceUnavailable }
+            return response
+        }
+        await server.appendRoute("GET /metrics") { _ in
+            let text = PrometheusText.render(counters, samples: await scrapeSamples())
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: PrometheusText.contentType], body: Data(text.utf8))
+        }
         await server.appendRoute("GET /worklist") { (request: HTTPRequest) in
             let limit = request.query["limit"].flatMap(Int.init) ?? 20
             guard (1...1_000).contains(limit) else { return Self.problem(.badRequest, "limit: expected 1...1000") }
@@ -60,6 +73,30 @@ struct AdminHTTPService: Service {
             let entries = try await pool.withConnection { connection in try Timeline.entries(accountID: account, connection) }
             return Self.json(RecoupCore.JSONValue.array(entries))
         }
+    }
+
+    /// The gauges read at scrape time: each broker connection, and the backlog from the
+    /// database (one connection attempt; without the database only `recoup_database_up 0`).
+    private func scrapeSamples() async -> [PrometheusText.Sample] {
+        var samples = readiness.connections.map {
+            PrometheusText.Sample(.brokerConnected, $0.isConnected() ? 1 : 0, labels: ["connection": $0.name])
+        }
+        let clock = self.clock
+        let read = try? await pool.withConnection(connectAttempts: 1) { connection in
+            (try Migrator.currentVersion(connection), try Backlog.read(now: try clock.now(connection), connection))
+        }
+        guard let (version, backlog) = read else {
+            samples.append(.init(.databaseUp, 0))
+            return samples
+        }
+        samples.append(.init(.databaseUp, version == Migration.latestVersion ? 1 : 0))
+        let gauges: [(MetricFamily, Double)] = [
+            (.outboxPending, Double(backlog.outboxPending)), (.outboxLag, backlog.outboxLagSeconds),
+            (.timersPending, Double(backlog.timersPending)), (.timersDue, Double(backlog.timersDue)),
+            (.timersLate, Double(backlog.timersLate)),
+        ]
+        samples += gauges.map { PrometheusText.Sample($0.0, $0.1) }
+        return samples
     }
 
     static func json(_ value: RecoupCore.JSONValue) -> HTTPResponse {

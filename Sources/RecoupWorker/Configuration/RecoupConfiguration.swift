@@ -18,8 +18,9 @@ import Logging
 ///   `processing.transient_delivery_limit` (int, 5)
 /// - `policy.directory` (path, default: the configuration file's folder): where the policy
 ///   files live (`payments/*.yaml`, `templates/`); relative paths are taken from the file's folder
-/// - `admin.enabled` (bool, true), `admin.address` (IPv4, 127.0.0.1), `admin.port` (int, 9470):
-///   the admin HTTP endpoint (health, worklist, timelines), on localhost unless told otherwise
+/// - `admin.enabled` (bool, true), `admin.address` (IPv4, 127.0.0.1), `admin.port` (int, 9470;
+///   env `RECOUP_ADMIN_PORT`): the admin HTTP endpoint (health, readiness, metrics, worklist,
+///   timelines), on localhost unless told otherwise
 /// - `shutdown.grace_seconds` (int, 20)
 /// - `logging.level` (trace … critical, info)
 ///
@@ -156,10 +157,17 @@ public struct RecoupConfiguration: Sendable {
         try policyNode?.rejectUnknownKeys()
 
         var adminNode = try root.section("admin")
-        let admin = AdminSettings(
+        var admin = AdminSettings(
             enabled: try adminNode?.bool("enabled", default: true) ?? true,
             address: try adminNode?.string("address", default: "127.0.0.1") ?? "127.0.0.1",
             port: try adminNode?.int("port", default: 9470, in: 1...65535) ?? 9470)
+        // Several instances on one host share the file; each unit gives its own port.
+        if let text = env["RECOUP_ADMIN_PORT"] {
+            guard let port = Int(text), (1...65535).contains(port) else {
+                throw ConfigError(file: file, line: nil, message: "RECOUP_ADMIN_PORT: \"\(text.prefix(20))\" is not a port (1...65535)")
+            }
+            admin.port = port
+        }
         if let adminNode, !isIPv4(admin.address) {
             throw adminNode.error("admin.address: \"\(admin.address)\" is not an IPv4 address (127.0.0.1 keeps it on this host)", key: "address")
         }

@@ -93,6 +93,12 @@ public struct EventProcessor: Sendable {
 }
 
 extension Duration {
+    /// The duration in seconds, for histograms.
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
     var milliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000

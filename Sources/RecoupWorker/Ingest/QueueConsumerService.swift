@@ -49,7 +49,7 @@ public final class QueueConsumerService: Service {
 
     public func run() async throws {
         let streams = (0..<lanes).map { _ in AsyncStream<Work>.makeStream() }
-        try await withThrowingTaskGroup(of: Void.self) { watcher in
+        await withTaskGroup(of: Void.self) { watcher in
             watcher.addTask { [consumer, logger] in
                 // Structured stand-in for an on-shutdown callback: wait for the signal, then
                 // ask the broker to stop sending. The delivery loop below then ends by itself.
@@ -83,6 +83,7 @@ public final class QueueConsumerService: Service {
 
     func handle(_ work: Work) async {
         let delivery = work.delivery
+        let started = ContinuousClock.now
         let deliveryCount = DeadLetter.deliveryCount(of: delivery)
         let disposition = await processor.process(work.parsed, queue: queue, deliveryCount: deliveryCount)
         let event = try? work.parsed.get()
@@ -91,7 +92,8 @@ public final class QueueConsumerService: Service {
         case .processed(let recorded):
             let outcome = recorded.outcome
             consumer.ack(delivery)
-            counters.increment("recoup_events_total", ["type": type, "outcome": outcome.label])
+            counters.observe(.processingSeconds, ["queue": queue.name], seconds: (ContinuousClock.now - started).seconds)
+            counters.increment(.events, ["type": type, "outcome": outcome.label])
             Effects.count(recorded.effects, counters)
             if recorded.effects.contains(where: { if case .declineClassified(_, false) = $0 { true } else { false } }),
                case .paymentFailed(let failure)? = event?.event {
@@ -104,8 +106,9 @@ public final class QueueConsumerService: Service {
             logger.debug("event processed", metadata: ["event_id": "\(event?.envelope.id ?? "-")", "type": "\(type)", "outcome": "\(outcome.label)"])
         case .deadLetter(let errorClass, let reason):
             await deadLetter(delivery, errorClass: errorClass, reason: reason, type: type)
+            counters.observe(.processingSeconds, ["queue": queue.name], seconds: (ContinuousClock.now - started).seconds)
         case .retryLater(let reason):
-            counters.increment("recoup_events_total", ["type": type, "outcome": "retry"])
+            counters.increment(.events, ["type": type, "outcome": "retry"])
             logger.warning("processing failed; requeueing", metadata: [
                 "delivery_count": "\(deliveryCount)", "reason": "\(reason)", "type": "\(type)",
             ])
@@ -123,8 +126,8 @@ public final class QueueConsumerService: Service {
             do {
                 try await deadLetters.publish([message])
                 consumer.ack(delivery)
-                counters.increment("recoup_dead_letters_total", ["queue": queue.name, "class": errorClass.rawValue])
-                counters.increment("recoup_events_total", ["type": type, "outcome": "dead_lettered"])
+                counters.increment(.deadLetters, ["queue": queue.name, "class": errorClass.rawValue])
+                counters.increment(.events, ["type": type, "outcome": "dead_lettered"])
                 // The reason names fields and JSON types, never values: safe to log.
                 logger.warning("event dead-lettered", metadata: [
                     "class": "\(errorClass.rawValue)", "reason": "\(DeadLetter.oneLine(reason))",

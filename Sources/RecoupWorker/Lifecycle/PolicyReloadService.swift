@@ -14,7 +14,7 @@ struct PolicyReloadService: Service {
 
     func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await _ in hangups { reload() }
         }
     }
@@ -23,13 +23,13 @@ struct PolicyReloadService: Service {
         do {
             let policy = try LoadedPolicy.load(configuration)
             reactions.replace(policy.reactions)
-            counters.increment("recoup_policy_reloads_total", ["outcome": "applied"])
+            counters.increment(.policyReloads, ["outcome": "applied"])
             logger.notice("policy reloaded", metadata: [
                 "policy": "\(configuration.policyDirectory)", "decline_codes": "\(policy.payments.taxonomy.entries.count)",
                 "network_rules": "\(policy.payments.networkRules.count)", "templates": "\(policy.templates.templates.count)",
             ])
         } catch {
-            counters.increment("recoup_policy_reloads_total", ["outcome": "refused"])
+            counters.increment(.policyReloads, ["outcome": "refused"])
             // Config errors name a file, a line and a key: no personal data.
             logger.error("policy reload refused; the running policy stays", metadata: ["error": "\(error)"])
         }

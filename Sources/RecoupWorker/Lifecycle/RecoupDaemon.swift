@@ -43,20 +43,32 @@ public enum RecoupDaemon {
                                                  listenerConfiguration: listenerConfiguration, counters: counters, logger: logger),
                   serviceName: "timer-scheduler"),
         ]
+        var connections = [
+            Readiness.Connection(name: "dead-letter-publisher") { deadLetters.isConnected },
+            Readiness.Connection(name: "outbox-publisher") { outboxPublisher.isConnected },
+        ]
         for queue in RecoupTopology.inboundQueues {
             let consumer = AMQPConsumer(
                 configuration: amqpConfiguration, queue: queue.name,
                 prefetch: UInt16(configuration.amqp.prefetch), topology: RecoupTopology.topology, logger: logger)
+            connections.append(Readiness.Connection(name: "consumer \(queue.name)") { consumer.isConnected })
             let service = QueueConsumerService(
                 queue: queue, consumer: consumer, deadLetters: deadLetters, processor: processor,
                 lanes: configuration.processing.lanes, counters: counters, logger: logger)
             services.append(.init(service: service, serviceName: "consumer \(queue.name)"))
         }
 
+        let readiness = Readiness(connections: connections, pool: pool)
         if configuration.admin.enabled {
             services.append(.init(service: AdminHTTPService(settings: configuration.admin, pool: pool, clock: clock, reactions: reactions,
-                                                            logger: logger), serviceName: "admin-http"))
+                                                            readiness: readiness, counters: counters, logger: logger),
+                                  serviceName: "admin-http"))
         }
+        // Last, so that on SIGTERM it is the first to hear and tells systemd STOPPING=1 at once.
+        services.append(.init(service: SystemdNotifyService(notifier: SystemdNotifier(environment: ProcessInfo.processInfo.environment),
+                                                            readiness: readiness, queues: RecoupTopology.inboundQueues.count,
+                                                            logger: logger),
+                              serviceName: "systemd-notify"))
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGraceSeconds)

@@ -76,7 +76,7 @@ final class OutboxRelayService: Service {
             let ids = chunk.map(\.outboxID)
             try await pool.withConnection { try Outbox.markPublished(ids, at: Date(), $0) }
             published += chunk.count
-            for row in chunk { counters.increment("recoup_outbox_published_total", ["type": row.type]) }
+            for row in chunk { counters.increment(.outboxPublished, ["type": row.type]) }
             start += chunkSize
         }
         if published > 0 { logger.debug("outbox published", metadata: ["count": "\(published)"]) }

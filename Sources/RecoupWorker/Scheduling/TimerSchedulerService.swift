@@ -49,9 +49,9 @@ final class TimerSchedulerService: Service {
 
     private func record(_ report: TimerRunner.Report) {
         guard report.claimed > 0 else { return }
-        counters.increment("recoup_timers_fired_total", by: report.fired)
+        counters.increment(.timersFired, by: report.fired)
         if report.failed > 0 {
-            counters.increment("recoup_timers_failed_total", by: report.failed)
+            counters.increment(.timersFailed, by: report.failed)
             logger.error("timers failed", metadata: ["count": "\(report.failed)"])
         }
         Effects.count(report.effects, counters)

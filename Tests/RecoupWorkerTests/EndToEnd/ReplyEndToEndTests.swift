@@ -10,21 +10,6 @@ import TestSupport
 /// (issue 5's scenarios). Invoices fall due on Monday 2026-12-07; stages at 10:00 UTC.
 @Suite("Replies, end to end", .serialized)
 struct ReplyEndToEndTests {
-    /// GET `url` from the admin endpoint (retried briefly while it starts listening).
-    static func get(_ url: String) async throws -> (status: Int, body: [UInt8]) {
-        var lastError: (any Error)?
-        for _ in 0..<50 {
-            do {
-                let (data, response) = try await URLSession.shared.data(from: URL(string: url)!)
-                return ((response as? HTTPURLResponse)?.statusCode ?? 0, Array(data))
-            } catch {
-                lastError = error
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
-        throw lastError!
-    }
-
     static func reply(_ id: String, _ text: String, channel: String = "email", invoice: String? = "in_1",
                       at time: String) -> TestEvent {
         var data: [String: Any] = ["reply_id": id, "account_id": "acc_j", "channel": channel, "text": text, "received_at": time]
@@ -190,16 +175,15 @@ struct ReplyEndToEndTests {
             #expect(kinds.contains("journey.planned"))
 
             // The same, as JSON from the admin endpoint.
-            let base = "http://127.0.0.1:\(world.adminPort)"
-            #expect(try await Self.get("\(base)/healthz").status == 200)
-            let served = try await Self.get("\(base)/worklist?limit=1")
+            #expect(try await world.adminGET("/healthz").status == 200)
+            let served = try await world.adminGET("/worklist?limit=1")
             #expect(served.status == 200)
             let servedItems = try JSONParser.parse(served.body).arrayValue ?? []
             #expect(servedItems.map { $0["invoice_id"]?.stringValue } == ["in_big"])
             #expect(servedItems.first?["reasons"]?.arrayValue?.contains(.string("strategic account")) == true)
-            let servedTimeline = try await Self.get("\(base)/accounts/acc_big/timeline")
+            let servedTimeline = try await world.adminGET("/accounts/acc_big/timeline")
             #expect(try JSONParser.parse(servedTimeline.body).arrayValue?.compactMap { $0["kind"]?.stringValue } == kinds)
-            #expect(try await Self.get("\(base)/worklist?limit=0").status == 400)
+            #expect(try await world.adminGET("/worklist?limit=0").status == 400)
             try await world.stop()
         }
     }

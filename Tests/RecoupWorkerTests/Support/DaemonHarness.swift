@@ -84,9 +84,10 @@ final class DaemonHarness: Sendable {
         try await admin.declare(RecoupTopology.topology)
     }
 
-    /// Starts `recoupd` (migrating the fresh database on its way up).
-    func start() throws {
-        let process = try launch()
+    /// Starts `recoupd` (migrating the fresh database on its way up), with `environment` added
+    /// to its environment (say `NOTIFY_SOCKET`).
+    func start(environment: [String: String] = [:]) throws {
+        let process = try launch(environment: environment)
         self.process.withLock { $0 = process }
     }
 
@@ -99,13 +100,14 @@ final class DaemonHarness: Sendable {
         return process
     }
 
-    private func launch() throws -> Process {
+    private func launch(environment extra: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = Self.binDirectory.appendingPathComponent("recoupd")
         process.arguments = ["--config", configPath]
         // The test command exports RECOUP_* URLs for the shared local vhost and database; this
         // daemon must use only its own config file, so environment overrides are dropped.
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RECOUP_") }
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("RECOUP_") && $0.key != "NOTIFY_SOCKET" }
+            .merging(extra) { $1 }
         let run = runs.withLock { $0 += 1; return $0 }
         let log = directory.appendingPathComponent("recoupd-\(run).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
