@@ -14,6 +14,9 @@ public enum DeadLetter {
     public static let originalQueueHeader = "x-recoup-original-queue"
     public static let deadLetteredAtHeader = "x-recoup-dead-lettered-at"
     public static let deliveryCountHeader = "x-recoup-delivery-count"
+    /// Set by `recoupctl dlq replay` on the copy it sends back: how many replays, and the last one's time.
+    public static let replaysHeader = "x-recoup-replays"
+    public static let replayedAtHeader = "x-recoup-replayed-at"
 
     /// The dead-letter message for `delivery`, keeping its body, properties and headers, and
     /// adding the reason (one line), the class, and where it came from so it can be replayed.

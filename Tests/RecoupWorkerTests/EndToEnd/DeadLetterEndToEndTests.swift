@@ -24,19 +24,7 @@ struct DeadLetterEndToEndTests {
             try await world.waitUntil("migrations", timeout: .seconds(60)) {
                 ((try? await world.count("SELECT count(*) FROM recoup.schema_migrations")) ?? 0) >= 1
             }
-            try await world.query { connection in
-                try connection.executeScript("""
-                    CREATE FUNCTION recoup.test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-                    BEGIN
-                        IF NEW.invoice_id = 'in_poison' THEN
-                            RAISE EXCEPTION 'poisoned for the test' USING ERRCODE = 'serialization_failure';
-                        END IF;
-                        RETURN NEW;
-                    END $$;
-                    CREATE TRIGGER test_poison BEFORE INSERT OR UPDATE ON recoup.invoices
-                        FOR EACH ROW EXECUTE FUNCTION recoup.test_poison();
-                    """)
-            }
+            try await world.poisonWrites(toInvoice: "in_poison")
 
             let tooLarge = TestEvent.make("crm.signal", id: "evt_big", data: [
                 "account_id": "acc_big", "kind": "churn_risk", "detail": String(repeating: "x", count: 300 * 1024),
