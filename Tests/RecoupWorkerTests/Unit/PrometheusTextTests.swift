@@ -1,6 +1,8 @@
+import Foundation
 import PropertySupport
 @testable import RecoupWorker
 import Testing
+import TestSupport
 
 /// What `/metrics` serves must be valid Prometheus text: checked with a strict parser, which is
 /// itself checked against texts it must refuse.
@@ -43,6 +45,14 @@ struct PrometheusTextTests {
             #expect(parsed.families[family.name]?.help == family.help, "\(family.name)")
         }
         #expect(Set(MetricFamily.all.map(\.name)).count == MetricFamily.all.count, "family names are unique")
+    }
+
+    @Test("the README's metrics table names every family /metrics serves")
+    func readmeListsEveryFamily() throws {
+        let readme = try String(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        for family in MetricFamily.all {
+            #expect(readme.contains("`\(family.name)`"), "README.md does not explain \(family.name)")
+        }
     }
 
     @Test("label values with quotes, backslashes, newlines and any Unicode survive escaping", arguments: 0..<4)
