@@ -2,7 +2,7 @@ extension Migration {
     /// Chains every audit row to the one before it in its account's chain (rows without an
     /// account form one global chain), so a changed, removed or reordered row shows.
     ///
-    /// The hash is `sha256(prev_hash || canonical row)`; `AuditRowDigest` in RecoupStore
+    /// The hash is `sha256(prev_hash || canonical row)`; `AuditChainRow` in RecoupStore
     /// writes the same canonical bytes in Swift, and `recoupctl audit verify` recomputes them.
     static let v6AuditChain = Migration(version: 6, name: "audit hash chain", sql: #"""
     -- A row's chain: 'a:' || account_id, or '' for rows without an account (so no account id,
