@@ -9,9 +9,9 @@ import RecoupWorker
 struct RecoupCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recoupctl",
-        abstract: "Operate Recoup: migrate the schema, check configuration, explain declines, drive the test clock, publish a sample, read the worklist and timelines, classify replies, work the dead-letter queues.",
+        abstract: "Operate Recoup: migrate the schema, check configuration, explain declines, drive the test clock, publish a sample, read the worklist and timelines, classify replies, work the dead-letter queues, verify the audit trail.",
         subcommands: [Migrate.self, Config.self, Policy.self, Decline.self, Clock.self, PublishSample.self, WorklistCommand.self,
-                      TimelineCommand.self, ClassifyReply.self, DeadLetterCommand.self])
+                      TimelineCommand.self, ClassifyReply.self, DeadLetterCommand.self, AuditCommand.self])
 }
 
 /// `--config PATH`, shared by every subcommand.

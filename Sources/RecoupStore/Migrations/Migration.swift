@@ -20,6 +20,7 @@ extension Migration {
         .v3ContactLog,
         .v4Journeys,
         .v5Replies,
+        .v6AuditChain,
     ]
 
     /// The newest schema version this build knows; readiness requires the database to be at it.
