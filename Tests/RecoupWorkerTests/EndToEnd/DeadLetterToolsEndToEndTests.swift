@@ -94,6 +94,9 @@ struct DeadLetterToolsEndToEndTests {
             #expect(purged.out.contains("1 purged"), "\(purged.out) \(purged.err)")
             #expect(try await world.admin.messageCount(queue: "recoup.invoices.dlq") == 0)
             #expect(try await world.count("SELECT count(*) FROM recoup.audit_log WHERE kind = 'dlq.purged' AND event_id = 'evt_garbled'") == 1)
+            // Replays and purges are in the chained trail like everything else.
+            let verified = try await world.recoupctl(["audit", "verify"])
+            #expect(verified.status == 0, "\(verified.out) \(verified.err)")
             try await world.stop()
         }
     }
