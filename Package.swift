@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "RecoupStoreTests", dependencies: ["RecoupStore", "RecoupConfig", "TestSupport", "PropertySupport"]),
         .testTarget(
             name: "RecoupWorkerTests",
-            dependencies: ["RecoupWorker", "RecoupConfig", "RecoupCore", "RecoupStore", "TestSupport"]
+            dependencies: ["RecoupWorker", "RecoupConfig", "RecoupCore", "RecoupStore", "TestSupport", "PropertySupport"]
         ),
     ],
     swiftLanguageModes: [.v6]
