@@ -114,6 +114,12 @@ public final class ScratchBroker: Sendable {
     /// which blocks every publisher until the node restarts); returns its output.
     @discardableResult
     public func rabbitmqctl(_ arguments: String...) async throws -> String {
+        try await rabbitmqctl(arguments)
+    }
+
+    /// `rabbitmqctl(_:)` with the arguments in an array.
+    @discardableResult
+    public func rabbitmqctl(_ arguments: [String]) async throws -> String {
         try await script(["rabbitmqctl", "-q"] + arguments)
     }
 

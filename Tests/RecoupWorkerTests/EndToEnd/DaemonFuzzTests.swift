@@ -332,10 +332,12 @@ enum HostilePayloads {
 struct DaemonFuzzTests {
     static let seed: UInt64 = 0xDAE_F022
     static let count = 10_000
+    /// Generated once for both tests (it takes seconds in a debug build).
+    static let cases = HostilePayloads.generate(count: count, seed: seed)
 
     @Test("the generator knows each payload's fate: the parser agrees with every case")
     func generatorAgreesWithParser() {
-        for hostile in HostilePayloads.generate(count: Self.count, seed: Self.seed) {
+        for hostile in Self.cases {
             let verdict: HostileCase.Fate = switch EventParser.parse(hostile.body) {
             case .success: .processed
             case .failure(let rejection): .deadLettered(rejection.errorClass.rawValue)
@@ -346,7 +348,7 @@ struct DaemonFuzzTests {
 
     @Test("10,000 hostile messages: the daemon lives, each bad one dead-lettered once, nothing bad applied, no personal data logged")
     func flood() async throws {
-        let cases = HostilePayloads.generate(count: Self.count, seed: Self.seed)
+        let cases = Self.cases
         try await DaemonHarness.with(name: "fuzz") { world in
             try await world.startMigrated()
             let started = ContinuousClock.now

@@ -212,6 +212,15 @@ extension DaemonHarness {
         }
     }
 
+    /// Waits until `count` event ids are processed; a timeout says how many were.
+    func waitForProcessed(_ count: Int, timeout: Duration) async throws {
+        do {
+            try await waitForInbox(count, timeout: timeout)
+        } catch let error as HarnessError {
+            throw HarnessError("\(await processed()) of \(count) processed: \(error)")
+        }
+    }
+
     /// The number of processed event ids (0 while the schema is not there yet or the database
     /// is away).
     func processed() async -> Int {
@@ -262,6 +271,16 @@ extension DaemonHarness {
                 ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
                 """, [Self.outboxRelayLease])
         }
+    }
+
+    /// The process id of the recoupd holding the relay's lease (its holder is
+    /// `host:pid:nonce`), or nil while no one holds it.
+    func outboxLeaseHolder() async throws -> Int32? {
+        let holder = try await query { connection in
+            try connection.query("SELECT holder FROM recoup.leases WHERE name = $1 AND expires_at > now()", [Self.outboxRelayLease])
+                .first.map { try $0.decode(String.self, at: 0) }
+        }
+        return holder.flatMap { Int32($0.split(separator: ":").dropFirst().first ?? "") }
     }
 
     /// Gives the lease back: the relay takes it on its next look (within a third of its term).

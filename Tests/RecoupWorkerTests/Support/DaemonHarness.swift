@@ -168,6 +168,9 @@ final class DaemonHarness: Sendable {
 
     var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
 
+    /// The process id of the recoupd `start()` launched, while it runs.
+    var processIdentifier: Int32? { process.withLock { $0?.isRunning == true ? $0?.processIdentifier : nil } }
+
     /// Sends `signal` to the running recoupd without waiting (SIGHUP: reload the policy).
     func signal(_ signal: Int32) throws {
         guard let process = process.withLock({ $0 }) else { throw HarnessError("recoupd is not running") }
