@@ -16,10 +16,10 @@ struct FaultInjectionTests {
     static let eventCount = 10_000
     /// The controlled clock's time: 10:00 UTC, inside every account's contact hours.
     static let now = "2026-12-02T10:00:00Z"
-    /// One lane per queue keeps the daemon busy long enough for the fault to land mid-stream.
+    /// Two lanes per queue keep the daemon busy long enough for the fault to land mid-stream.
     static let throttled = """
         processing:
-          lanes: 1
+          lanes: 2
         """
 
     /// The stream every test here uses: 10,000 events, 500 accounts' payment failures among them
