@@ -67,14 +67,14 @@ public final class ScratchBroker: Sendable {
 
     /// Stops the node; returns once its AMQP port refuses connections. Idempotent.
     public func stop() async throws {
-        try await script("rabbitmq-stop")
+        try await script(["rabbitmq-stop"])
         try await waitForPort(open: false)
     }
 
     /// Starts the node again on the same ports and data, so durable queues and persistent
     /// messages are back; returns once it accepts AMQP connections. Idempotent.
     public func startAgain() async throws {
-        try await script("rabbitmq-start")
+        try await script(["rabbitmq-start"])
         try await waitForPort(open: true)
     }
 
@@ -87,7 +87,7 @@ public final class ScratchBroker: Sendable {
     /// Stops the node, deletes its data and gives its ports back. Idempotent, never throws (a
     /// node that will not stop is killed by the script).
     public func destroy() async {
-        try? await script("rabbitmq-stop")
+        _ = try? await script(["rabbitmq-stop"])
         try? FileManager.default.removeItem(at: directory)
         PortRegistry.shared.release(owner: nodeName)
     }
@@ -96,7 +96,8 @@ public final class ScratchBroker: Sendable {
 
     /// Runs `Deploy/local-servers <command>` for this node, off the cooperative pool (it boots
     /// Erlang VMs and waits for them).
-    private func script(_ command: String) async throws {
+    @discardableResult
+    private func script(_ command: [String]) async throws -> String {
         let path = TestEnvironment.repositoryRoot.appendingPathComponent("Deploy/local-servers").path
         let environment = [
             "RECOUP_LOCAL_DIR": directory.path,
@@ -106,18 +107,37 @@ public final class ScratchBroker: Sendable {
             "RECOUP_LOCAL_DIST_PORT": String(distributionPort),
             "RECOUP_LOCAL_EPMD_PORT": String(epmdPort),
         ]
-        _ = try await TestEnvironment.offPool { try TestEnvironment.run([path, command], environment: environment) }
+        return try await TestEnvironment.offPool { try TestEnvironment.run([path] + command, environment: environment) }
+    }
+
+    /// Runs `rabbitmqctl -q ARGS` against this node (for instance `set_vm_memory_high_watermark 0`,
+    /// which blocks every publisher until the node restarts); returns its output.
+    @discardableResult
+    public func rabbitmqctl(_ arguments: String...) async throws -> String {
+        try await rabbitmqctl(arguments)
+    }
+
+    /// `rabbitmqctl(_:)` with the arguments in an array.
+    @discardableResult
+    public func rabbitmqctl(_ arguments: [String]) async throws -> String {
+        try await script(["rabbitmqctl", "-q"] + arguments)
     }
 
     /// Polls the AMQP port until it accepts (or refuses) connections; the script's own wait
     /// already covers this, so it normally succeeds at once.
-    private func waitForPort(open: Bool, timeout: Duration = .seconds(30)) async throws {
+    private func waitForPort(open: Bool) async throws {
+        try await Self.waitForPort(port, open: open, server: nodeName)
+    }
+
+    /// Polls 127.0.0.1:`port` until it accepts (or refuses) connections; throws naming `server`
+    /// after `timeout`. Shared with `ScratchPostgres`.
+    static func waitForPort(_ port: Int, open: Bool, server: String, timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if Self.accepts(port: port) == open { return }
+            if accepts(port: port) == open { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw ScratchBrokerError("\(nodeName): port \(port) still \(open ? "closed" : "open") after \(timeout)")
+        throw ScratchBrokerError("\(server): port \(port) still \(open ? "closed" : "open") after \(timeout)")
     }
 
     // MARK: - Ports

@@ -105,7 +105,8 @@ struct DeadLetterToolsEndToEndTests {
     func killedMidReplay() async throws {
         try await DaemonHarness.with(name: "dlqkill") { world in
             // Valid events, dead-lettered as recoupd would have after a bad deploy.
-            let (events, payments) = CrashAndShutdownTests.stream(count: 3_000, accounts: 60, prefix: "q")
+            let stream = EventStream.mixed(count: 3_000, accounts: 60, prefix: "q")
+            let (events, payments) = (stream.events, stream.paymentsPerInvoice)
             let now = Date()
             let deadLetters = events.map { event in
                 var properties = AMQPProperties(contentType: "application/cloudevents+json", messageID: event.id)
@@ -150,7 +151,7 @@ struct DeadLetterToolsEndToEndTests {
             let rerun = try await world.recoupctl(["dlq", "replay", "--all", "--queue", "invoices"])
             #expect(rerun.status == 0, "\(rerun.err)")
             try await world.waitForInbox(events.count, timeout: .seconds(180))
-            try await CrashAndShutdownTests.expectExactlyOnce(world, count: events.count, payments: payments)
+            try await world.expectExactlyOnce(count: events.count, payments: payments)
             try await world.stop()
         }
     }

@@ -34,9 +34,12 @@ final class DaemonHarness: Sendable {
     /// The admin HTTP endpoint's port on 127.0.0.1 (a free one per world).
     let adminPort: Int
     private let ownsVhost: Bool
+    /// The database server this world uses: a scratch one the test can crash, or nil for the
+    /// shared local one.
+    let postgresServer: ScratchPostgres?
 
     init(name: String, clock: String = "system", extraConfig: String = "", broker: ScratchBroker? = nil,
-         policyDirectory: String? = nil) async throws {
+         postgres: ScratchPostgres? = nil, policyDirectory: String? = nil) async throws {
         if let broker {
             vhost = "recoup"
             amqpURL = broker.amqpURL
@@ -46,7 +49,11 @@ final class DaemonHarness: Sendable {
             amqpURL = TestEnvironment.amqpURL(vhost: vhost)
             ownsVhost = true
         }
-        database = try await TestEnvironment.offPool { try TestEnvironment.makeDatabase(prefix: name) }
+        postgresServer = postgres
+        let database = try await TestEnvironment.offPool {
+            try postgres?.makeDatabase(prefix: name) ?? TestEnvironment.makeDatabase(prefix: name)
+        }
+        self.database = database
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("recoup-\(database)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         configPath = directory.appendingPathComponent("recoupd.yaml").path
@@ -59,8 +66,8 @@ final class DaemonHarness: Sendable {
               heartbeat_seconds: 10
               prefetch: 100
             postgres:
-              url: \(TestEnvironment.postgresURL(database: database, user: "recoup_app"))
-              admin_url: \(TestEnvironment.postgresURL(database: database, user: "recoup_owner"))
+              url: \(Self.postgresURL(postgres, database: database, user: "recoup_app"))
+              admin_url: \(Self.postgresURL(postgres, database: database, user: "recoup_owner"))
               pool_size: 4
             policy:
               directory: \(policyDirectory ?? TestEnvironment.repositoryRoot.appendingPathComponent("Config").path)
@@ -75,13 +82,18 @@ final class DaemonHarness: Sendable {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         logger = Logger(label: "test.\(name)")
         pool = PostgresPool(
-            configuration: PostgresConfiguration(url: TestEnvironment.postgresURL(database: database, user: "recoup_owner"), poolSize: 2),
+            configuration: PostgresConfiguration(url: Self.postgresURL(postgres, database: database, user: "recoup_owner"), poolSize: 2),
             logger: logger)
         let amqp = AMQPConfiguration(url: try AMQPURL.parse(amqpURL), connectionName: "test")
         publisher = AMQPPublisher(configuration: amqp, topology: RecoupTopology.topology, logger: logger)
         admin = AMQPAdmin(configuration: amqp, logger: logger)
         // Declare the topology up front so events published before recoupd starts are queued.
         try await admin.declare(RecoupTopology.topology)
+    }
+
+    /// libpq URI of `database` as `user` on `server`, or on the shared local server.
+    static func postgresURL(_ server: ScratchPostgres?, database: String, user: String) -> String {
+        server?.url(database: database, user: user) ?? TestEnvironment.postgresURL(database: database, user: user)
     }
 
     /// Starts `recoupd` (migrating the fresh database on its way up), with `environment` added
@@ -110,7 +122,7 @@ final class DaemonHarness: Sendable {
             .merging(extra) { $1 }
         let run = runs.withLock { $0 += 1; return $0 }
         let log = directory.appendingPathComponent("recoupd-\(run).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
@@ -157,6 +169,9 @@ final class DaemonHarness: Sendable {
     }
 
     var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
+
+    /// The process id of the recoupd `start()` launched, while it runs.
+    var processIdentifier: Int32? { process.withLock { $0?.isRunning == true ? $0?.processIdentifier : nil } }
 
     /// Sends `signal` to the running recoupd without waiting (SIGHUP: reload the policy).
     func signal(_ signal: Int32) throws {
@@ -223,9 +238,10 @@ final class DaemonHarness: Sendable {
 
     /// Runs `body` with a fresh world and always tears it down afterwards.
     static func with(name: String, clock: String = "system", extraConfig: String = "", broker: ScratchBroker? = nil,
-                     policyDirectory: String? = nil, _ body: (DaemonHarness) async throws -> Void) async throws {
+                     postgres: ScratchPostgres? = nil, policyDirectory: String? = nil,
+                     _ body: (DaemonHarness) async throws -> Void) async throws {
         let world = try await DaemonHarness(name: name, clock: clock, extraConfig: extraConfig, broker: broker,
-                                            policyDirectory: policyDirectory)
+                                            postgres: postgres, policyDirectory: policyDirectory)
         do {
             try await body(world)
         } catch {
@@ -246,8 +262,10 @@ final class DaemonHarness: Sendable {
         await admin.close()
         await pool.close()
         if ownsVhost { try? await TestEnvironment.deleteVhost(vhost) }
-        let database = self.database
-        _ = try? await TestEnvironment.offPool { try TestEnvironment.dropDatabase(database) }
+        let database = self.database, server = postgresServer
+        _ = try? await TestEnvironment.offPool {
+            if let server { try server.dropDatabase(database) } else { try TestEnvironment.dropDatabase(database) }
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 }
