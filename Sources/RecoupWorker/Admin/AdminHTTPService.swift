@@ -75,12 +75,12 @@ struct AdminHTTPService: Service {
         }
     }
 
-    /// The gauges read at scrape time: each broker connection, and the backlog from the
+    /// The gauges read at scrape time: the process, each broker connection, and the backlog from the
     /// database (one connection attempt; without the database only `recoup_database_up 0`).
     private func scrapeSamples() async -> [PrometheusText.Sample] {
         var samples = readiness.connections.map {
             PrometheusText.Sample(.brokerConnected, $0.isConnected() ? 1 : 0, labels: ["connection": $0.name])
-        }
+        } + ProcessStats.samples
         let clock = self.clock
         let read = try? await pool.withConnection(connectAttempts: 1) { connection in
             (try Migrator.currentVersion(connection), try Backlog.read(now: try clock.now(connection), connection))

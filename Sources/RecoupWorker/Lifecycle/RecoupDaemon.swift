@@ -20,6 +20,7 @@ public enum RecoupDaemon {
         let pool = PostgresPool(configuration: postgresConfiguration, logger: logger)
         try await requireCurrentSchema(pool: pool)
 
+        _ = ProcessStats.startedAt // from here, for process_start_time_seconds
         let counters = Counters()
         let clock = configuration.storeClock
         let reactions = ReactionsHolder(policy.reactions)

@@ -73,11 +73,17 @@ public struct MetricFamily: Sendable, Hashable {
     public static let databaseUp = MetricFamily(name: "recoup_database_up", kind: .gauge,
         help: "1 when the database answered this scrape with the schema this build needs, else 0.")
 
+    // The process, under the names Prometheus' client libraries use.
+    public static let processResidentMemory = MetricFamily(name: "process_resident_memory_bytes", kind: .gauge,
+        help: "Resident memory of recoupd, in bytes.")
+    public static let processStartTime = MetricFamily(name: "process_start_time_seconds", kind: .gauge,
+        help: "When recoupd started, in seconds since the Unix epoch.")
+
     /// Every family, in the order `/metrics` lists them.
     public static let all: [MetricFamily] = [
         events, deadLetters, processingSeconds, declines, unknownDeclineCodes, retries, messages, suppressions,
         deferrals, escalations, tasks, journeysPlanned, stagesHeld, replies, consentsRevoked, promisesChecked,
         timersFired, timersFailed, outboxPublished, policyReloads, outboxPending, outboxLag, timersPending,
-        timersDue, timersLate, brokerConnected, databaseUp,
+        timersDue, timersLate, brokerConnected, databaseUp, processResidentMemory, processStartTime,
     ]
 }

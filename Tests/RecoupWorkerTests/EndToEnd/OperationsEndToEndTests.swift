@@ -75,6 +75,11 @@ struct OperationsEndToEndTests {
                 "SELECT count(*) FROM recoup.timers WHERE fired_at IS NULL AND cancelled_at IS NULL")
             #expect(metrics.value("recoup_timers_pending") == Double(pendingTimers))
             #expect(metrics.value("recoup_outbox_pending") != nil)
+            // The daemon's own memory, as the benchmark and dashboards read it: a few MB at least.
+            let resident = metrics.value("process_resident_memory_bytes") ?? 0
+            #expect(resident > 5_000_000 && resident < 2_000_000_000, "\(resident)")
+            let started = metrics.value("process_start_time_seconds") ?? 0
+            #expect(abs(started - Date().timeIntervalSince1970) < 600)
             try await world.stop()
         }
     }
