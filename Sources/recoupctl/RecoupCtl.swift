@@ -11,7 +11,7 @@ struct RecoupCtl: AsyncParsableCommand {
         commandName: "recoupctl",
         abstract: "Operate Recoup: migrate the schema, check configuration, explain declines, drive the test clock, publish a sample, read the worklist and timelines, classify replies, work the dead-letter queues, verify the audit trail.",
         subcommands: [Migrate.self, Config.self, Policy.self, Decline.self, Clock.self, PublishSample.self, WorklistCommand.self,
-                      TimelineCommand.self, ClassifyReply.self, DeadLetterCommand.self, AuditCommand.self])
+                      TimelineCommand.self, ClassifyReply.self, DeadLetterCommand.self, AuditCommand.self, BenchCommand.self])
 }
 
 /// `--config PATH`, shared by every subcommand.
