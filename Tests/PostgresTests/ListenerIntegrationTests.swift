@@ -5,52 +5,13 @@ import TestSupport
 
 @Suite("LISTEN/NOTIFY against a real server")
 struct ListenerIntegrationTests {
-    /// Collects a listener's notifications in the background so tests can poll with a deadline.
-    final class Collector: @unchecked Sendable {
-        private let lock = NSLock()
-        private var received: [PostgresNotification] = []
-        private var finished = false
-        private var task: Task<Void, Never>?
-
-        init(_ stream: AsyncStream<PostgresNotification>) {
-            task = Task { [self] in
-                for await notification in stream { append(notification) }
-                markFinished()
-            }
-        }
-
-        private func markFinished() {
-            lock.lock()
-            finished = true
-            lock.unlock()
-        }
-
-        private func append(_ notification: PostgresNotification) {
-            lock.lock()
-            received.append(notification)
-            lock.unlock()
-        }
-
-        var notifications: [PostgresNotification] {
-            lock.lock()
-            defer { lock.unlock() }
-            return received
-        }
-
-        var isFinished: Bool {
-            lock.lock()
-            defer { lock.unlock() }
-            return finished
-        }
-    }
-
     @Test("a committed NOTIFY is delivered; one in a rolled-back transaction is not")
     func deliversNotifications() async throws {
         try await withTestPool { pool, database in
             let listener = PostgresListener(configuration: testConfiguration(database: database, applicationName: "pg-listener-test"),
                                             channels: ["recoup_wakeup", "Other Channel"], logger: quietLogger)
             #expect(await eventually { listener.isListening })
-            let collector = Collector(listener.notifications)
+            let collector = NotificationCollector(listener.notifications)
 
             await #expect(throws: ExpectedFailure.self) {
                 try await pool.transaction { connection in
@@ -86,7 +47,7 @@ struct ListenerIntegrationTests {
             let listener = PostgresListener(configuration: testConfiguration(database: database, applicationName: "pg-listener-reconnect"),
                                             channels: ["recoup_wakeup"], logger: quietLogger)
             #expect(await eventually { listener.isListening })
-            let collector = Collector(listener.notifications)
+            let collector = NotificationCollector(listener.notifications)
 
             let killed = try await withAdminPool { admin in
                 try await admin.withConnection { connection in

@@ -69,16 +69,6 @@ func withAdminPool<T>(_ body: (PostgresPool) async throws -> T) async throws -> 
 
 let quietLogger = Logger(label: "postgres-tests") { _ in SwiftLogNoOpLogHandler() }
 
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-}
-
 /// A thread-safe counter of bodies currently running, remembering the maximum.
 final class ConcurrencyGauge: @unchecked Sendable {
     private let lock = NSLock()

@@ -44,6 +44,33 @@ struct TimerStoreTests {
         }
     }
 
+    @Test("a new timer wakes a listening scheduler once it commits; a deduplicated one raises nothing")
+    func scheduleNotifies() async throws {
+        try await MigrationTests.withDatabase { owner, _ in
+            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+            let database = try await owner.withConnection { try $0.query("SELECT current_database()").first!.decode(String.self, at: 0) }
+            let listener = PostgresListener(
+                configuration: PostgresConfiguration(url: TestEnvironment.postgresURL(database: database, user: "recoup_owner"), poolSize: 1),
+                channels: [TimerStore.notifyChannel], logger: MigrationTests.logger)
+            #expect(await eventually { listener.isListening })
+            let collector = NotificationCollector(listener.notifications)
+            func schedule(_ key: String) async throws -> Bool {
+                try await owner.transaction { connection in
+                    try TimerStore.schedule(kind: "test", dedupeKey: key, dueAt: Self.base, accountID: "a", invoiceID: "i",
+                                            payload: .object([:]), now: Self.base, connection)
+                }
+            }
+            #expect(try await schedule("new"))
+            #expect(await eventually { collector.notifications.count >= 1 })
+            #expect(try await !schedule("new"), "the same dedupe key again")
+            // A marker after the duplicate: anything the duplicate raised would arrive before it.
+            try await owner.withConnection { try $0.notify(channel: TimerStore.notifyChannel, payload: "marker") }
+            #expect(await eventually { collector.notifications.contains { $0.payload == "marker" } })
+            #expect(collector.notifications.map(\.payload) == ["", "marker"])
+            await listener.stop()
+        }
+    }
+
     @Test("a timer with the same dedupe key is scheduled once; cancelling by invoice stops it firing")
     func dedupeAndCancel() async throws {
         try await MigrationTests.withDatabase { owner, _ in

@@ -26,13 +26,18 @@ public enum TimerStore {
     @discardableResult
     public static func schedule(kind: String, dedupeKey: String, dueAt: Date, accountID: String?, invoiceID: String?,
                                 payload: JSONValue, now: Date, _ connection: PostgresConnection) throws -> Bool {
-        let inserted = try connection.execute("""
-            INSERT INTO recoup.timers (kind, dedupe_key, due_at, account_id, invoice_id, payload, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
-            ON CONFLICT (dedupe_key) DO NOTHING
-            """, [kind, dedupeKey, dueAt, accountID, invoiceID, payload.serialized, now])
-        if inserted == 1 { try connection.notify(channel: notifyChannel) }
-        return inserted == 1
+        // The insert and its NOTIFY in one round trip (a journey schedules several timers per
+        // event); a deduplicated insert returns no row and so notifies nobody.
+        let inserted = try connection.query("""
+            WITH inserted AS (
+                INSERT INTO recoup.timers (kind, dedupe_key, due_at, account_id, invoice_id, payload, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+                ON CONFLICT (dedupe_key) DO NOTHING
+                RETURNING 1
+            )
+            SELECT pg_notify($8, '') FROM inserted
+            """, [kind, dedupeKey, dueAt, accountID, invoiceID, payload.serialized, now, notifyChannel])
+        return inserted.count == 1
     }
 
     /// Cancels the pending timers of `kind` for an invoice; returns their dedupe keys.
