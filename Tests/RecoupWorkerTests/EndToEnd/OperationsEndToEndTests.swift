@@ -39,8 +39,11 @@ struct OperationsEndToEndTests {
 
     @Test("/readyz reports broker, database and schema; /metrics is valid Prometheus text that counts what happened")
     func readinessAndMetrics() async throws {
-        try await DaemonHarness.with(name: "metrics") { world in
-            try world.start()
+        // The controlled clock stands before the invoices' due date, so no timer fires while the
+        // test compares the scraped count with the table (with wall time, one did: 10 vs 8).
+        try await DaemonHarness.with(name: "metrics", clock: "controlled") { world in
+            try await world.startMigrated()
+            try await world.clock("set", "2026-11-20T10:00:00Z")
             try await world.publish([
                 TestEvent.accountUpdated("acc_m", version: 1),
                 TestEvent.invoiceCreated("in_m1", account: "acc_m"),
@@ -70,10 +73,12 @@ struct OperationsEndToEndTests {
             #expect(metrics.value("recoup_database_up") == 1)
             #expect(metrics.samples("recoup_broker_connected").count == 5)
             #expect(metrics.samples("recoup_broker_connected").allSatisfy { $0.value == 1 })
-            // Two invoices due 2026-11-30 are overdue now: their journeys put timers in the table.
+            // Two invoices due 2026-11-30: their journeys put timers in the table, none due yet.
             let pendingTimers = try await world.count(
                 "SELECT count(*) FROM recoup.timers WHERE fired_at IS NULL AND cancelled_at IS NULL")
+            #expect(pendingTimers > 0)
             #expect(metrics.value("recoup_timers_pending") == Double(pendingTimers))
+            #expect(metrics.value("recoup_timers_due") == 0)
             #expect(metrics.value("recoup_outbox_pending") != nil)
             // The daemon's own memory, as the benchmark and dashboards read it: a few MB at least.
             let resident = metrics.value("process_resident_memory_bytes") ?? 0
