@@ -97,23 +97,26 @@ public struct DeadLetterRecord: Sendable {
         return AMQPOutboundMessage(exchange: originalExchange, routingKey: originalRoutingKey, body: delivery.body, properties: properties)
     }
 
-    /// A summary without the body (for `dlq list --json` and audit rows): ids, classes, reasons
-    /// (which name fields, never values), times.
-    public func summary(at now: Date) -> JSONValue {
-        .object([
+    /// A summary without the body (for `dlq list --json`): ids, classes, reasons (which name
+    /// fields, never values), times.
+    public func summary(at now: Date) -> JSONValue { .object(summaryFields(at: now)) }
+
+    /// The summary's fields in their order; audit rows and `full` build on them.
+    func summaryFields(at now: Date) -> JSONObject {
+        [
             "queue": .string(queue), "message_id": messageID.map(JSONValue.string) ?? .null,
             "event_type": .string(eventType), "error_class": .string(errorClass), "reason": .string(reason),
             "dead_lettered_at": deadLetteredAt.map { .string($0.formatted(.iso8601)) } ?? .null,
             "age_seconds": age(at: now).map { .int(Int64($0)) } ?? .null,
             "delivery_count": .int(Int64(deliveryCount)), "replays": .int(Int64(replays)),
             "original_exchange": .string(originalExchange), "original_routing_key": .string(originalRoutingKey),
-        ])
+        ]
     }
 
     /// Everything, body included (for `dlq show` and `dlq export`): the body as text when it is
     /// UTF-8, else base64, so an export can be re-read without loss.
     public func full(at now: Date) -> JSONValue {
-        guard case .object(var object) = summary(at: now) else { return summary(at: now) }
+        var object = summaryFields(at: now)
         let properties = delivery.properties
         _ = object.insertNew("properties", .object([
             "content_type": properties.contentType.map(JSONValue.string) ?? .null,

@@ -32,24 +32,19 @@ public struct DeadLetterTools: Sendable {
 
     /// Ready messages per `.dlq`.
     public func counts(_ queues: [String] = DeadLetterSelection.allQueues) async throws -> [(queue: String, count: Int)] {
-        let admin = try makeAdmin()
-        do {
+        try await withAdmin { admin in
             var counts: [(String, Int)] = []
             for queue in queues { counts.append((queue, try await admin.messageCount(queue: queue))) }
-            await admin.close()
             return counts
-        } catch {
-            await admin.close()
-            throw error
         }
     }
 
     /// Calls `visit` with every selected message, oldest first per queue, and leaves them all
-    /// where they are. Returns how many it visited.
+    /// where they are (closing the connection hands every message taken back, unchanged).
+    /// Returns how many it visited.
     @discardableResult
     public func browse(_ selection: DeadLetterSelection, visit: (DeadLetterRecord) throws -> Void) async throws -> Int {
-        let admin = try makeAdmin()
-        do {
+        try await withAdmin { admin in
             var visited = 0
             let now = Date()
             queues: for queue in selection.queues {
@@ -62,12 +57,7 @@ public struct DeadLetterTools: Sendable {
                     if let limit = selection.limit, visited >= limit { break queues }
                 }
             }
-            // Closing hands every message taken back to its queue, unchanged.
-            await admin.close()
             return visited
-        } catch {
-            await admin.close()
-            throw error
         }
     }
 
@@ -79,20 +69,15 @@ public struct DeadLetterTools: Sendable {
                        progress: (DeadLetterRecord) -> Void = { _ in }) async throws -> Int {
         let publisher = AMQPPublisher(configuration: try amqpConfiguration("recoupctl-replay"), topology: RecoupTopology.topology,
                                       logger: logger)
-        do {
-            let replayed = try await take(selection, audit: "dlq.replayed", operator: name, progress: progress) { batch in
+        return try await using(publisher, close: { await $0.close() }) { publisher in
+            try await take(selection, audit: "dlq.replayed", operator: name, progress: progress) { batch in
                 let now = Date()
-                try await publisher.publish(batch.map { $0.replayMessage(at: now, direct: direct) })
-                return batch.map { record in
-                    let target = record.replayMessage(at: now, direct: direct)
-                    return ["direct": .bool(direct), "to_exchange": .string(target.exchange), "to_routing_key": .string(target.routingKey)]
+                let messages = batch.map { $0.replayMessage(at: now, direct: direct) }
+                try await publisher.publish(messages)
+                return messages.map { message in
+                    ["direct": .bool(direct), "to_exchange": .string(message.exchange), "to_routing_key": .string(message.routingKey)]
                 }
             }
-            await publisher.close()
-            return replayed
-        } catch {
-            await publisher.close()
-            throw error
         }
     }
 
@@ -112,43 +97,36 @@ public struct DeadLetterTools: Sendable {
         progress: (DeadLetterRecord) -> Void,
         act: ([DeadLetterRecord]) async throws -> [[String: JSONValue]]
     ) async throws -> Int {
-        let admin = try makeAdmin()
-        let pool = PostgresPool(
-            configuration: configuration.postgresConfiguration(applicationName: "recoupctl-dlq"), logger: logger)
-        do {
-            var taken = 0
-            let now = Date()
-            queues: for queue in selection.queues {
-                // Only what was there at the start: a replay dead-lettered again comes back
-                // behind these and is left for the next run.
-                var remaining = try await admin.messageCount(queue: queue)
-                while remaining > 0 {
-                    var batch: [DeadLetterRecord] = []
-                    while remaining > 0, batch.count < batchSize, taken + batch.count < (selection.limit ?? .max) {
-                        remaining -= 1
-                        guard let delivery = try await admin.get(queue: queue) else { remaining = 0; break }
-                        let record = DeadLetterRecord(queue: queue, delivery: delivery)
-                        if selection.matches(record, at: now) { batch.append(record) }
+        try await withAdmin { admin in
+            try await configuration.withCommandPool(applicationName: "recoupctl-dlq", logger: logger) { pool in
+                var taken = 0
+                let now = Date()
+                queues: for queue in selection.queues {
+                    // Only what was there at the start: a replay dead-lettered again comes back
+                    // behind these and is left for the next run.
+                    var remaining = try await admin.messageCount(queue: queue)
+                    while remaining > 0 {
+                        var batch: [DeadLetterRecord] = []
+                        while remaining > 0, batch.count < batchSize, taken + batch.count < (selection.limit ?? .max) {
+                            remaining -= 1
+                            guard let delivery = try await admin.get(queue: queue) else { remaining = 0; break }
+                            let record = DeadLetterRecord(queue: queue, delivery: delivery)
+                            if selection.matches(record, at: now) { batch.append(record) }
+                        }
+                        guard !batch.isEmpty else { continue }
+                        let extras = try await act(batch)
+                        try await recordAudit(kind, batch, extras: extras, operator: name, pool: pool)
+                        for record in batch {
+                            try await admin.ack(record.delivery)
+                            progress(record)
+                        }
+                        taken += batch.count
+                        if let limit = selection.limit, taken >= limit { break queues }
                     }
-                    guard !batch.isEmpty else { continue }
-                    let extras = try await act(batch)
-                    try await recordAudit(kind, batch, extras: extras, operator: name, pool: pool)
-                    for record in batch {
-                        try await admin.ack(record.delivery)
-                        progress(record)
-                    }
-                    taken += batch.count
-                    if let limit = selection.limit, taken >= limit { break queues }
                 }
+                if taken > 0 { try await Task.sleep(for: settleDelay) }
+                return taken
             }
-            if taken > 0 { try await Task.sleep(for: settleDelay) }
-            await admin.close()
-            await pool.close()
-            return taken
-        } catch {
-            await admin.close()
-            await pool.close()
-            throw error
         }
     }
 
@@ -157,9 +135,7 @@ public struct DeadLetterTools: Sendable {
         let clock = configuration.storeClock
         let rows: [(account: String?, event: String?, detail: JSONValue)] = zip(batch, extras).map { record, extra in
             var detail: [String: JSONValue] = ["operator": .string(name)]
-            if case .object(let summary) = record.summary(at: Date()) {
-                for (key, value) in summary where key != "age_seconds" { detail[key] = value }
-            }
+            for (key, value) in record.summaryFields(at: Date()) where key != "age_seconds" { detail[key] = value }
             for (key, value) in extra { detail[key] = value }
             return (record.accountID, record.messageID, .object(detail))
         }
@@ -172,8 +148,10 @@ public struct DeadLetterTools: Sendable {
         }
     }
 
-    private func makeAdmin() throws -> AMQPAdmin {
-        AMQPAdmin(configuration: try amqpConfiguration("recoupctl-dlq"), logger: logger)
+    /// Runs `body` with a broker admin connection, closed on every way out.
+    private func withAdmin<Result: Sendable>(_ body: (AMQPAdmin) async throws -> Result) async throws -> Result {
+        let admin = AMQPAdmin(configuration: try amqpConfiguration("recoupctl-dlq"), logger: logger)
+        return try await using(admin, close: { await $0.close() }, body)
     }
 
     private func amqpConfiguration(_ name: String) throws -> AMQPConfiguration {

@@ -96,14 +96,9 @@ public enum RecoupDaemon {
         let pool = PostgresPool(
             configuration: PostgresConfiguration(url: adminURL, poolSize: 1, applicationName: "recoup-migrate"),
             logger: logger)
-        let report: Migrator.Report
-        do {
-            report = try await Migrator(logger: logger).migrate(pool: pool, appRole: configuration.postgres.appRole)
-        } catch {
-            await pool.close()
-            throw error
+        let report = try await using(pool, close: { await $0.close() }) { pool in
+            try await Migrator(logger: logger).migrate(pool: pool, appRole: configuration.postgres.appRole)
         }
-        await pool.close()
         logger.info("schema is current", metadata: [
             "version": "\(report.currentVersion)", "applied": "\(report.appliedVersions)",
         ])

@@ -15,7 +15,7 @@ public enum AuditVerification {
 
     /// Verifies every chain, or only `accountID`'s.
     public static func verify(accountID: String?, configuration: RecoupConfiguration, logger: Logger) async throws -> Outcome {
-        let report = try await ControlledClockCommands.withPool(configuration, logger) { pool in
+        let report = try await configuration.withCommandPool(logger: logger) { pool in
             try await AuditChain.verify(accountID: accountID, pool: pool)
         }
         return Outcome(isIntact: report.isIntact, summary: report.summary, json: report.json)

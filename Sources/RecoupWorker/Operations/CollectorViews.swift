@@ -11,7 +11,7 @@ public enum CollectorViews {
     public static func worklist(limit: Int, configuration: RecoupConfiguration, logger: Logger) async throws -> [Worklist.Item] {
         let policy = try CadenceFiles.loadEscalations(directory: configuration.policyDirectory)
         let clock = configuration.storeClock
-        return try await ControlledClockCommands.withPool(configuration, logger) { pool in
+        return try await configuration.withCommandPool(logger: logger) { pool in
             try await pool.withConnection { connection in
                 try Worklist.top(limit, now: try clock.now(connection), policy: policy, connection)
             }
@@ -19,7 +19,7 @@ public enum CollectorViews {
     }
 
     public static func timeline(accountID: String, configuration: RecoupConfiguration, logger: Logger) async throws -> [JSONValue] {
-        try await ControlledClockCommands.withPool(configuration, logger) { pool in
+        try await configuration.withCommandPool(logger: logger) { pool in
             try await pool.withConnection { connection in try Timeline.entries(accountID: accountID, connection) }
         }
     }

@@ -14,7 +14,7 @@ public enum ControlledClockCommands {
     }
 
     public static func show(configuration: RecoupConfiguration, logger: Logger) async throws -> Date? {
-        try await withPool(configuration, logger) { pool in
+        try await configuration.withCommandPool(logger: logger) { pool in
             try await pool.withConnection { connection in
                 try connection.query("SELECT now FROM recoup.clock").first?.decodeOptional(Date.self, at: 0)
             }
@@ -24,7 +24,7 @@ public enum ControlledClockCommands {
     public static func set(_ text: String, configuration: RecoupConfiguration, logger: Logger) async throws -> Date {
         try requireControlled(configuration)
         let time = try ClockText.timestamp(text)
-        return try await withPool(configuration, logger) { pool in
+        return try await configuration.withCommandPool(logger: logger) { pool in
             try await pool.transaction { connection in
                 try StoreClock.set(time, connection)
                 return time
@@ -35,7 +35,7 @@ public enum ControlledClockCommands {
     public static func advance(_ text: String, configuration: RecoupConfiguration, logger: Logger) async throws -> Date {
         try requireControlled(configuration)
         let seconds = try ClockText.duration(text)
-        return try await withPool(configuration, logger) { pool in
+        return try await configuration.withCommandPool(logger: logger) { pool in
             try await pool.transaction { connection in
                 try StoreClock.advance(by: seconds, connection)
             }
@@ -44,21 +44,5 @@ public enum ControlledClockCommands {
 
     static func requireControlled(_ configuration: RecoupConfiguration) throws {
         guard configuration.clock == .controlled else { throw NotControlled(file: configuration.file) }
-    }
-
-    static func withPool<T: Sendable>(
-        _ configuration: RecoupConfiguration, _ logger: Logger, _ body: (PostgresPool) async throws -> T
-    ) async throws -> T {
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(url: configuration.postgres.url, poolSize: 1, applicationName: "recoupctl"),
-            logger: logger)
-        do {
-            let result = try await body(pool)
-            await pool.close()
-            return result
-        } catch {
-            await pool.close()
-            throw error
-        }
     }
 }

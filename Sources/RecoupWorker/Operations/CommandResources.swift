@@ -1,0 +1,29 @@
+import Logging
+import Postgres
+
+/// Runs `body` with `resource`, then closes it whether `body` returned or threw: the shape of
+/// every one-shot command's pool, broker admin or publisher.
+func using<Resource: Sendable, Result: Sendable>(
+    _ resource: Resource, close: (Resource) async -> Void, _ body: (Resource) async throws -> Result
+) async throws -> Result {
+    do {
+        let result = try await body(resource)
+        await close(resource)
+        return result
+    } catch {
+        await close(resource)
+        throw error
+    }
+}
+
+extension RecoupConfiguration {
+    /// Runs a one-shot command's `body` with a one-connection pool on `postgres.url` (the
+    /// application role), closed on every way out.
+    func withCommandPool<Result: Sendable>(
+        applicationName: String = "recoupctl", logger: Logger, _ body: (PostgresPool) async throws -> Result
+    ) async throws -> Result {
+        let pool = PostgresPool(
+            configuration: PostgresConfiguration(url: postgres.url, poolSize: 1, applicationName: applicationName), logger: logger)
+        return try await using(pool, close: { await $0.close() }, body)
+    }
+}
