@@ -49,10 +49,10 @@ public enum AuditChain {
     static let batchSQL = """
         SELECT \(AuditChainRow.selectList), h.seq, h.head_hash, h.audit_id
           FROM recoup.audit_log a
-          LEFT JOIN recoup.audit_chain_heads h ON h.chain = coalesce('a:' || a.account_id, '')
-         WHERE (coalesce('a:' || a.account_id, '') COLLATE "C", a.chain_seq) > ($1::text, $2::bigint)
-           AND ($3::text IS NULL OR coalesce('a:' || a.account_id, '') COLLATE "C" = $3::text)
-         ORDER BY coalesce('a:' || a.account_id, '') COLLATE "C", a.chain_seq
+          LEFT JOIN recoup.audit_chain_heads h ON h.chain = \(AuditChainRow.chainSQL)
+         WHERE (\(AuditChainRow.chainSQL) COLLATE "C", a.chain_seq) > ($1::text, $2::bigint)
+           AND ($3::text IS NULL OR \(AuditChainRow.chainSQL) COLLATE "C" = $3::text)
+         ORDER BY \(AuditChainRow.chainSQL) COLLATE "C", a.chain_seq
          LIMIT $4
         """
 
@@ -62,7 +62,7 @@ public enum AuditChain {
             SELECT h.chain, h.seq, h.audit_id FROM recoup.audit_chain_heads h
              WHERE h.seq > 0 AND ($1::text IS NULL OR h.chain = $1::text)
                AND NOT EXISTS (SELECT 1 FROM recoup.audit_log a
-                                WHERE coalesce('a:' || a.account_id, '') COLLATE "C" = h.chain COLLATE "C")
+                                WHERE \(AuditChainRow.chainSQL) COLLATE "C" = h.chain COLLATE "C")
              ORDER BY h.chain COLLATE "C" LIMIT 1
             """, [only])
         guard let row = rows.first else { return nil }

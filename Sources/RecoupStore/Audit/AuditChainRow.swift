@@ -27,10 +27,14 @@ struct AuditChainRow: Sendable {
 
     static let formatTag = "recoup.audit_log/1"
 
+    /// An `audit_log a` row's chain key in SQL, as `AuditChain.chainKey` spells it in Swift; with
+    /// `COLLATE "C"` it is the walk order (byte order, as the chain index sorts it).
+    static let chainSQL = "coalesce('a:' || a.account_id, '')"
+
     /// The select list `init(row:at:)` reads, starting at its first column; `a` is audit_log.
     /// Plain built-in expressions, so the check does not trust the schema's own functions.
     static let selectList = """
-        coalesce('a:' || a.account_id, '') COLLATE "C", a.chain_seq, a.audit_id, a.prev_hash, a.row_hash,
+        \(chainSQL) COLLATE "C", a.chain_seq, a.audit_id, a.prev_hash, a.row_hash,
         (extract(epoch FROM a.occurred_at) * 1000000)::bigint, (extract(epoch FROM a.recorded_at) * 1000000)::bigint,
         a.account_id, a.invoice_id, a.event_id, a.kind, a.rule, a.detail::text
         """
