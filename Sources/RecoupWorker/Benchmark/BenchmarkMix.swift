@@ -42,6 +42,15 @@ public struct BenchmarkMix: Sendable {
 
     public let events: [Event]
 
+    /// A CloudEvent from the benchmark's source.
+    static func event(_ type: String, id: String, time: String, data: [String: JSONValue]) -> Event {
+        let envelope: JSONValue = .object([
+            "specversion": "1.0", "id": .string(id), "source": "recoup-bench", "type": .string(type),
+            "time": .string(time), "datacontenttype": "application/json", "data": .object(data),
+        ])
+        return Event(id: id, type: type, body: envelope.serializedBytes)
+    }
+
     /// `invoices` renewal invoices over `accounts` accounts (at least one), all issued
     /// `2026-12-01`, due `2026-12-15`; `runID` keeps ids apart between runs on one database.
     public init(invoices: Int, accounts: Int, runID: String) {
@@ -49,11 +58,7 @@ public struct BenchmarkMix: Sendable {
         var events: [Event] = []
         events.reserveCapacity(accounts + invoices * 2 + accounts / 50)
         func add(_ type: String, _ id: String, _ data: [String: JSONValue]) {
-            let envelope: JSONValue = .object([
-                "specversion": "1.0", "id": .string(id), "source": "recoup-bench", "type": .string(type),
-                "time": "2026-12-01T06:00:00Z", "datacontenttype": "application/json", "data": .object(data),
-            ])
-            events.append(Event(id: id, type: type, body: envelope.serializedBytes))
+            events.append(Self.event(type, id: id, time: "2026-12-01T06:00:00Z", data: data))
         }
         let prefix = "bench_\(runID)"
         for account in 0..<accounts {

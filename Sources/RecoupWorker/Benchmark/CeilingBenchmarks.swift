@@ -25,25 +25,19 @@ public enum CeilingBenchmarks {
     /// An `invoice.created` for a new invoice of one of `accounts` accounts: the commonest
     /// event of a billing burst, and one that plans a journey (state, audit, timers).
     static func invoiceCreated(_ index: Int, accounts: Int, runID: String) -> [UInt8] {
-        let event: JSONValue = .object([
-            "specversion": "1.0", "id": .string("bench_\(runID)_\(index)"), "source": "recoup-bench", "type": "invoice.created",
-            "time": "2026-12-01T09:00:00Z", "datacontenttype": "application/json",
-            "data": .object([
-                "invoice_id": .string("bench_\(runID)_in_\(index)"), "account_id": .string("bench_\(runID)_acc_\(index % accounts)"),
-                "number": .string("B-\(index)"), "currency": "EUR", "amount_due_minor": .int(Int64(10_000 + index % 90_000)),
-                "amount_paid_minor": 0, "issued_at": "2026-12-01T09:00:00Z", "due_date": "2026-12-31", "status": "open",
-                "version": 1,
-            ]),
-        ])
-        return event.serializedBytes
+        BenchmarkMix.event("invoice.created", id: "bench_\(runID)_\(index)", time: "2026-12-01T09:00:00Z", data: [
+            "invoice_id": .string("bench_\(runID)_in_\(index)"), "account_id": .string("bench_\(runID)_acc_\(index % accounts)"),
+            "number": .string("B-\(index)"), "currency": "EUR", "amount_due_minor": .int(Int64(10_000 + index % 90_000)),
+            "amount_paid_minor": 0, "issued_at": "2026-12-01T09:00:00Z", "due_date": "2026-12-31", "status": "open",
+            "version": 1,
+        ]).body
     }
 
     /// `events` invoice transactions through the real recorder on one connection, one commit
     /// each, with the policy in force. Writes real rows: run it against a bench database.
     public static func postgres(events: Int, configuration: RecoupConfiguration, policy: LoadedPolicy,
                                 logger: Logger) async throws -> Result {
-        let pool = PostgresPool(configuration: configuration.postgresConfiguration(applicationName: "recoupctl-bench"), logger: logger)
-        do {
+        try await configuration.withCommandPool(applicationName: "recoupctl-bench", logger: logger) { pool in
             let recorder = EventRecorder(clock: configuration.storeClock, holder: ReactionsHolder(policy.reactions))
             let runID = String(UUID().uuidString.prefix(8)).lowercased()
             let parsed = try (0..<events).map { index in
@@ -55,12 +49,8 @@ public enum CeilingBenchmarks {
                     try recorder.record(event, queue: RecoupTopology.invoices.name, connection: connection)
                 }
             }
-            let elapsed = ContinuousClock.now - started
-            await pool.close()
-            return Result(name: "PostgreSQL, one event's transaction at a time", operations: events, seconds: elapsed.seconds)
-        } catch {
-            await pool.close()
-            throw error
+            return Result(name: "PostgreSQL, one event's transaction at a time", operations: events,
+                          seconds: (ContinuousClock.now - started).seconds)
         }
     }
 
