@@ -38,7 +38,8 @@ public struct TimerRunner: Sendable {
     public func fireDue(limit: Int, _ connection: PostgresConnection) throws -> Report {
         let now = try clock.now(connection)
         let current = reactions.current
-        let timers = try TimerStore.claimDue(now: now, limit: limit, connection)
+        // Claimed by due time, fired in LockOrder (one account's still by due time).
+        let timers = LockOrder.sorted(try TimerStore.claimDue(now: now, limit: limit, connection)) { $0.accountID }
         var report = Report(claimed: timers.count, now: now)
         for timer in timers {
             try connection.executeScript("SAVEPOINT recoup_timer")

@@ -15,7 +15,7 @@ import Logging
 ///   none; env `RECOUP_POSTGRES_ADMIN_URL`; used by migrations), `postgres.app_role` (string,
 ///   recoup_app), `postgres.pool_size` (int, 4), `postgres.migrate_on_start` (bool, true)
 /// - `processing.lanes` (int, 8), `processing.transient_attempts` (int, 5),
-///   `processing.transient_delivery_limit` (int, 5)
+///   `processing.transient_delivery_limit` (int, 5), `processing.batch_max` (int, 32)
 /// - `policy.directory` (path, default: the configuration file's folder): where the policy
 ///   files live (`payments/*.yaml`, `templates/`); relative paths are taken from the file's folder
 /// - `admin.enabled` (bool, true), `admin.address` (IPv4, 127.0.0.1), `admin.port` (int, 9470;
@@ -58,6 +58,8 @@ public struct RecoupConfiguration: Sendable {
         /// Deliveries of one message (broker redeliveries) that failed transiently before it is
         /// dead-lettered as `transient_exhausted`.
         public var transientDeliveryLimit: Int
+        /// The most deliveries one lane records in one transaction (1: one commit per event).
+        public var batchMax: Int = 32
     }
 
     /// The admin HTTP endpoint.
@@ -142,7 +144,8 @@ public struct RecoupConfiguration: Sendable {
         let processing = ProcessingSettings(
             lanes: try processingNode?.int("lanes", default: 8, in: 1...256) ?? 8,
             transientAttempts: try processingNode?.int("transient_attempts", default: 5, in: 1...100) ?? 5,
-            transientDeliveryLimit: try processingNode?.int("transient_delivery_limit", default: 5, in: 1...1000) ?? 5)
+            transientDeliveryLimit: try processingNode?.int("transient_delivery_limit", default: 5, in: 1...1000) ?? 5,
+            batchMax: try processingNode?.int("batch_max", default: 32, in: 1...1000) ?? 32)
         try processingNode?.rejectUnknownKeys()
 
         var policyNode = try root.section("policy")

@@ -133,7 +133,10 @@ public struct DeadLetterTools: Sendable {
     private func recordAudit(_ kind: String, _ batch: [DeadLetterRecord], extras: [[String: JSONValue]], operator name: String,
                              pool: PostgresPool) async throws {
         let clock = configuration.storeClock
-        let rows: [(account: String?, event: String?, detail: JSONValue)] = zip(batch, extras).map { record, extra in
+        // In LockOrder: the chain heads are taken in the order the daemon's batches take them.
+        let rows: [(account: String?, event: String?, detail: JSONValue)] = LockOrder.sorted(Array(zip(batch, extras))) {
+            $0.0.accountID
+        }.map { record, extra in
             var detail: [String: JSONValue] = ["operator": .string(name)]
             for (key, value) in record.summaryFields(at: Date()) where key != "age_seconds" { detail[key] = value }
             for (key, value) in extra { detail[key] = value }

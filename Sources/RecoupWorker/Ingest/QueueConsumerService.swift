@@ -2,10 +2,12 @@ import AMQP
 import Foundation
 import Logging
 import RecoupCore
+import RecoupStore
 import ServiceLifecycle
 
 /// Consumes one inbound queue: parses each delivery, routes it to a lane by account (so one
-/// account's events are handled in order), processes it, and acks only after the commit.
+/// account's events are handled in order), records what a lane holds in one transaction, and
+/// acks each delivery only after that commit.
 ///
 /// Graceful shutdown: stop taking deliveries (basic.cancel), finish what the lanes hold, send
 /// the acks, close. Prefetched deliveries never started are requeued by the broker.
@@ -15,6 +17,8 @@ public final class QueueConsumerService: Service {
     let deadLetters: AMQPPublisher
     let processor: EventProcessor
     let lanes: Int
+    /// The most deliveries one lane records in one transaction.
+    let batchLimit: Int
     let counters: Counters
     let now: @Sendable () -> Date
     let logger: Logger
@@ -25,6 +29,7 @@ public final class QueueConsumerService: Service {
         deadLetters: AMQPPublisher,
         processor: EventProcessor,
         lanes: Int,
+        batchLimit: Int = 1,
         counters: Counters,
         now: @escaping @Sendable () -> Date = { Date() },
         logger: Logger
@@ -34,6 +39,7 @@ public final class QueueConsumerService: Service {
         self.deadLetters = deadLetters
         self.processor = processor
         self.lanes = max(1, lanes)
+        self.batchLimit = max(1, batchLimit)
         self.counters = counters
         self.now = now
         var logger = logger
@@ -48,7 +54,7 @@ public final class QueueConsumerService: Service {
     }
 
     public func run() async throws {
-        let streams = (0..<lanes).map { _ in AsyncStream<Work>.makeStream() }
+        let buffers = (0..<lanes).map { _ in LaneBuffer<Work>() }
         await withTaskGroup(of: Void.self) { watcher in
             watcher.addTask { [consumer, logger] in
                 // Structured stand-in for an on-shutdown callback: wait for the signal, then
@@ -58,9 +64,9 @@ public final class QueueConsumerService: Service {
                 await consumer.stopConsuming()
             }
             await withTaskGroup(of: Void.self) { laneGroup in
-                for (stream, _) in streams {
+                for buffer in buffers {
                     laneGroup.addTask { [self] in
-                        for await work in stream { await self.handle(work) }
+                        while let batch = await buffer.next(limit: batchLimit) { await self.handle(batch) }
                     }
                 }
                 for await delivery in consumer.deliveries {
@@ -70,10 +76,10 @@ public final class QueueConsumerService: Service {
                     case .success(let event): lane = Self.lane(for: event.accountID, lanes: lanes)
                     case .failure: lane = Int(delivery.deliveryTag % UInt64(lanes))
                     }
-                    streams[lane].continuation.yield(Work(delivery: delivery, parsed: parsed))
+                    buffers[lane].append(Work(delivery: delivery, parsed: parsed))
                 }
                 // No more deliveries: let each lane finish what it holds.
-                for (_, continuation) in streams { continuation.finish() }
+                for buffer in buffers { buffer.finish() }
             }
             watcher.cancelAll()
         }
@@ -81,11 +87,34 @@ public final class QueueConsumerService: Service {
         logger.info("consumer stopped")
     }
 
-    func handle(_ work: Work) async {
-        let delivery = work.delivery
+    /// Handles what a lane took at once: rejected deliveries one by one (they go to the dead
+    /// letters), the parsed events in one transaction.
+    ///
+    /// The events are recorded in `LockOrder` (one account's keep their arrival order), so two
+    /// lanes of different queues cannot deadlock on the accounts they share.
+    func handle(_ batch: [Work]) async {
         let started = ContinuousClock.now
-        let deliveryCount = DeadLetter.deliveryCount(of: delivery)
-        let disposition = await processor.process(work.parsed, queue: queue, deliveryCount: deliveryCount)
+        var events: [(work: Work, event: ParsedEvent)] = []
+        for work in batch {
+            switch work.parsed {
+            case .success(let event): events.append((work, event))
+            case .failure:
+                let disposition = await processor.process(work.parsed, queue: queue, deliveryCount: DeadLetter.deliveryCount(of: work.delivery))
+                await settle(work, disposition, started: started)
+            }
+        }
+        guard !events.isEmpty else { return }
+        let ordered = LockOrder.sorted(events) { $0.event.accountID }
+        let dispositions = await processor.processBatch(
+            ordered.map(\.event), queue: queue, deliveryCounts: ordered.map { DeadLetter.deliveryCount(of: $0.work.delivery) })
+        for (item, disposition) in zip(ordered, dispositions) {
+            await settle(item.work, disposition, started: started)
+        }
+    }
+
+    /// Acts on the processor's decision for one delivery: ack, dead-letter, requeue or leave it.
+    func settle(_ work: Work, _ disposition: EventProcessor.Disposition, started: ContinuousClock.Instant) async {
+        let delivery = work.delivery
         let event = try? work.parsed.get()
         let type = event?.envelope.type ?? "unparsed"
         switch disposition {
@@ -110,7 +139,7 @@ public final class QueueConsumerService: Service {
         case .retryLater(let reason):
             counters.increment(.events, ["type": type, "outcome": "retry"])
             logger.warning("processing failed; requeueing", metadata: [
-                "delivery_count": "\(deliveryCount)", "reason": "\(reason)", "type": "\(type)",
+                "delivery_count": "\(DeadLetter.deliveryCount(of: delivery))", "reason": "\(reason)", "type": "\(type)",
             ])
             try? await Task.sleep(for: .milliseconds(200))
             consumer.nack(delivery, requeue: true)

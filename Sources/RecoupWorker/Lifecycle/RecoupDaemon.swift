@@ -55,7 +55,8 @@ public enum RecoupDaemon {
             connections.append(Readiness.Connection(name: "consumer \(queue.name)") { consumer.isConnected })
             let service = QueueConsumerService(
                 queue: queue, consumer: consumer, deadLetters: deadLetters, processor: processor,
-                lanes: configuration.processing.lanes, counters: counters, logger: logger)
+                lanes: configuration.processing.lanes, batchLimit: configuration.processing.batchMax, counters: counters,
+                logger: logger)
             services.append(.init(service: service, serviceName: "consumer \(queue.name)"))
         }
 

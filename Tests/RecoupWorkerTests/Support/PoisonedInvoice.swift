@@ -1,14 +1,15 @@
 extension DaemonHarness {
-    /// Makes every write to `invoice` fail with a serialization error: a cause outside the
-    /// message (a bad deploy, a broken constraint), which the daemon retries, then dead-letters
-    /// as `transient_exhausted`. Call after the schema exists; `curePoison()` is the fix.
-    func poisonWrites(toInvoice invoice: String) async throws {
+    /// Makes every write to `invoice` fail with `errorCode`. The default, a serialization error,
+    /// is a cause outside the message (a bad deploy), which the daemon retries, then
+    /// dead-letters as `transient_exhausted`; `check_violation` is a refusal of the data itself
+    /// (semantic). Call after the schema exists; `curePoison()` is the fix.
+    func poisonWrites(toInvoice invoice: String, errorCode: String = "serialization_failure") async throws {
         try await query { connection in
             try connection.executeScript("""
                 CREATE FUNCTION recoup.test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
                     IF NEW.invoice_id = '\(invoice)' THEN
-                        RAISE EXCEPTION 'poisoned for the test' USING ERRCODE = 'serialization_failure';
+                        RAISE EXCEPTION 'poisoned for the test' USING ERRCODE = '\(errorCode)';
                     END IF;
                     RETURN NEW;
                 END $$;
