@@ -56,6 +56,12 @@ public indirect enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    /// A number as a `Double` (integers too); nil for anything else.
+    public var doubleValue: Double? {
+        if case .number(let number) = self { return number.doubleValue }
+        return nil
+    }
+
     public var arrayValue: [JSONValue]? {
         if case .array(let values) = self { return values }
         return nil

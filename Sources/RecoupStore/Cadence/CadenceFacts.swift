@@ -10,15 +10,31 @@ enum CadenceFacts {
     static func segmentationInput(accountID: String, excludingInvoice invoiceID: String?, now: Date, timeZone: TimeZone,
                                   _ connection: PostgresConnection) throws -> SegmentationInput {
         var input = SegmentationInput()
-        if let row = try connection.query("""
-            SELECT arr_minor, currency, tier_override FROM recoup.accounts WHERE account_id = $1
-            """, [accountID]).first {
-            input.arrMinor = try row.decodeOptional(Int64.self, at: 0)
-            input.currency = try row.decodeOptional(String.self, at: 1).flatMap(Currency.init(code:))
-            input.tierOverride = try row.decodeOptional(String.self, at: 2).flatMap(ValueTier.init(rawValue:))
-        }
-        input.tags = try connection.query("SELECT unnest(tags) FROM recoup.accounts WHERE account_id = $1", [accountID])
-            .map { try $0.decode(String.self, at: 0) }
+        // One round trip for the account's scalar facts (this runs for every event that plans a
+        // journey); the payment history below is the other.
+        let row = try connection.query("""
+            SELECT a.arr_minor, a.currency, a.tier_override, coalesce(to_jsonb(a.tags), '[]')::text,
+                   (SELECT attempted_at FROM recoup.payment_failures WHERE account_id = $1 ORDER BY attempted_at DESC LIMIT 1),
+                   (SELECT method_exp_year * 100 + method_exp_month FROM recoup.payment_failures
+                     WHERE account_id = $1 AND method_type = 'card' AND method_exp_year IS NOT NULL AND method_exp_month IS NOT NULL
+                     ORDER BY attempted_at DESC LIMIT 1),
+                   EXISTS (SELECT 1 FROM recoup.disputes WHERE account_id = $1 AND status = 'open'),
+                   -- the newest ticket signal says whether a ticket is open; a high-priority open one is a risk
+                   (SELECT kind = 'support_ticket_opened' AND priority IS NOT DISTINCT FROM 'high' FROM recoup.crm_signals
+                     WHERE account_id = $1 AND kind IN ('support_ticket_opened', 'support_ticket_closed')
+                     ORDER BY occurred_at DESC, recorded_at DESC LIMIT 1),
+                   EXISTS (SELECT 1 FROM recoup.crm_signals WHERE account_id = $1 AND kind = 'churn_risk' AND occurred_at > $2)
+              FROM (SELECT $1::text AS account_id) wanted LEFT JOIN recoup.accounts a USING (account_id)
+            """, [accountID, now.addingTimeInterval(-Self.churnSignalDays * 86_400)]).first!
+        input.arrMinor = try row.decodeOptional(Int64.self, at: 0)
+        input.currency = try row.decodeOptional(String.self, at: 1).flatMap(Currency.init(code:))
+        input.tierOverride = try row.decodeOptional(String.self, at: 2).flatMap(ValueTier.init(rawValue:))
+        input.tags = Self.jsonArray(try row.decode(String.self, at: 3)).compactMap(\.stringValue)
+        input.lastPaymentFailure = try row.decodeOptional(Date.self, at: 4).map { LocalDate($0, in: timeZone) }
+        input.cardExpiry = try row.decodeOptional(Int.self, at: 5).map { (year: $0 / 100, month: $0 % 100) }
+        input.hasOpenDispute = try row.decode(Bool.self, at: 6)
+        input.hasOpenHighPriorityTicket = try row.decodeOptional(Bool.self, at: 7) ?? false
+        input.hasChurnRiskSignal = try row.decode(Bool.self, at: 8)
         input.history = try connection.query("""
             SELECT to_char(due_date, 'YYYY-MM-DD'), status, last_paid_at FROM recoup.invoices
              WHERE account_id = $1 AND invoice_id <> coalesce($2, '') AND due_date IS NOT NULL
@@ -29,33 +45,12 @@ enum CadenceFacts {
             return InvoiceHistoryItem(dueDate: due, paidOn: status == "paid" ? paidAt.map { LocalDate($0, in: timeZone) } : nil,
                                       writtenOff: status == "uncollectible")
         }
-        if let row = try connection.query("""
-            SELECT attempted_at FROM recoup.payment_failures WHERE account_id = $1 ORDER BY attempted_at DESC LIMIT 1
-            """, [accountID]).first {
-            input.lastPaymentFailure = LocalDate(try row.decode(Date.self, at: 0), in: timeZone)
-        }
-        if let row = try connection.query("""
-            SELECT method_exp_year, method_exp_month FROM recoup.payment_failures
-             WHERE account_id = $1 AND method_type = 'card' AND method_exp_year IS NOT NULL AND method_exp_month IS NOT NULL
-             ORDER BY attempted_at DESC LIMIT 1
-            """, [accountID]).first {
-            input.cardExpiry = (year: try row.decode(Int.self, at: 0), month: try row.decode(Int.self, at: 1))
-        }
-        input.hasOpenDispute = try connection.query(
-            "SELECT 1 FROM recoup.disputes WHERE account_id = $1 AND status = 'open' LIMIT 1", [accountID]).count == 1
-        // The newest ticket signal says whether a ticket is open; a high-priority open one is a risk.
-        if let row = try connection.query("""
-            SELECT kind, priority FROM recoup.crm_signals
-             WHERE account_id = $1 AND kind IN ('support_ticket_opened', 'support_ticket_closed')
-             ORDER BY occurred_at DESC, recorded_at DESC LIMIT 1
-            """, [accountID]).first {
-            input.hasOpenHighPriorityTicket = try row.decode(String.self, at: 0) == "support_ticket_opened"
-                && (try row.decodeOptional(String.self, at: 1)) == "high"
-        }
-        input.hasChurnRiskSignal = try connection.query("""
-            SELECT 1 FROM recoup.crm_signals WHERE account_id = $1 AND kind = 'churn_risk' AND occurred_at > $2 LIMIT 1
-            """, [accountID, now.addingTimeInterval(-Self.churnSignalDays * 86_400)]).count == 1
         return input
+    }
+
+    /// The elements of a JSON array the database built (empty if it is not one).
+    private static func jsonArray(_ text: String) -> [JSONValue] {
+        (try? JSONParser.parse(Array(text.utf8)))?.arrayValue ?? []
     }
 
     /// A churn-risk signal counts this long.
@@ -66,21 +61,24 @@ enum CadenceFacts {
     /// left out: that rule says itself how long it holds messages.
     static func pauseFacts(invoiceID: String, timeZone: TimeZone, _ connection: PostgresConnection) throws -> PauseFacts {
         var facts = PauseFacts()
-        facts.openDispute = try connection.query(
-            "SELECT 1 FROM recoup.disputes WHERE invoice_id = $1 AND status = 'open' LIMIT 1", [invoiceID]).count == 1
-        facts.onHold = try connection.query(
-            "SELECT 1 FROM recoup.invoice_holds WHERE invoice_id = $1 AND released_at IS NULL LIMIT 1", [invoiceID]).count == 1
-        facts.promisedDates = try connection.query("""
-            SELECT to_char(promised_date, 'YYYY-MM-DD') FROM recoup.promises WHERE invoice_id = $1
-            """, [invoiceID]).compactMap { LocalDate(try $0.decode(String.self, at: 0)) }
-        facts.unroutedReplies = try connection.query(
-            "SELECT count(*) FROM recoup.replies WHERE invoice_id = $1 AND routed_at IS NULL", [invoiceID]).first?.decode(Int.self, at: 0) ?? 0
-        facts.openHandOffsSince = try connection.query("""
-            SELECT created_at FROM recoup.escalations
-             WHERE invoice_id = $1 AND status = 'open' AND rule <> $2
-            UNION ALL
-            SELECT created_at FROM recoup.tasks WHERE invoice_id = $1 AND status = 'open'
-            """, [invoiceID, JourneyPlanner.accountTeamFirstRule]).map { LocalDate(try $0.decode(Date.self, at: 0), in: timeZone) }
+        let row = try connection.query("""
+            SELECT EXISTS (SELECT 1 FROM recoup.disputes WHERE invoice_id = $1 AND status = 'open'),
+                   EXISTS (SELECT 1 FROM recoup.invoice_holds WHERE invoice_id = $1 AND released_at IS NULL),
+                   (SELECT coalesce(json_agg(to_char(promised_date, 'YYYY-MM-DD')), '[]')::text FROM recoup.promises WHERE invoice_id = $1),
+                   (SELECT count(*) FROM recoup.replies WHERE invoice_id = $1 AND routed_at IS NULL),
+                   (SELECT coalesce(json_agg(extract(epoch FROM created_at)), '[]')::text FROM (
+                        SELECT created_at FROM recoup.escalations WHERE invoice_id = $1 AND status = 'open' AND rule <> $2
+                        UNION ALL
+                        SELECT created_at FROM recoup.tasks WHERE invoice_id = $1 AND status = 'open') handed_off)
+            """, [invoiceID, JourneyPlanner.accountTeamFirstRule]).first!
+        facts.openDispute = try row.decode(Bool.self, at: 0)
+        facts.onHold = try row.decode(Bool.self, at: 1)
+        facts.promisedDates = Self.jsonArray(try row.decode(String.self, at: 2)).compactMap { $0.stringValue.flatMap(LocalDate.init) }
+        facts.unroutedReplies = try row.decode(Int.self, at: 3)
+        facts.openHandOffsSince = Self.jsonArray(try row.decode(String.self, at: 4)).compactMap { value in
+            // epochs come back with a fraction
+            value.doubleValue.map { LocalDate(Date(timeIntervalSince1970: $0), in: timeZone) }
+        }
         return facts
     }
 

@@ -57,6 +57,7 @@ public struct JourneyReactions: Sendable {
         var planned: [JSONValue] = []
         var skipped = plan.skipped.map { JSONValue.object(["stage": .string($0.stage.rawValue), "rule": .string($0.rule),
                                                            "reason": .string($0.reason)]) }
+        var timers: [TimerSpec] = []
         for (index, stage) in plan.stages.enumerated() {
             let part = Self.part(stage: stage.stage.rawValue, actions: stage.actions)
             if done.contains(part) {
@@ -67,8 +68,8 @@ public struct JourneyReactions: Sendable {
             let dueAt = max(now, stage.date.at(hour: journey.sendHour, in: account.timeZone))
             let payload = StagePayload(stage: stage.stage.rawValue, tone: stage.tone, actions: stage.actions, rules: stage.rules,
                                        causedBy: causedBy)
-            try TimerStore.schedule(kind: Self.timerKind, dedupeKey: "\(Self.timerKind):\(invoiceID):\(causedBy):\(index)", dueAt: dueAt,
-                                    accountID: accountID, invoiceID: invoiceID, payload: payload.json, now: now, connection)
+            timers.append(TimerSpec(kind: Self.timerKind, dedupeKey: "\(Self.timerKind):\(invoiceID):\(causedBy):\(index)",
+                                              dueAt: dueAt, accountID: accountID, invoiceID: invoiceID, payload: payload.json))
             planned.append(.object([
                 "stage": .string(stage.stage.rawValue), "date": .string(stage.date.description), "due_at": .string(Timestamps.format(dueAt)),
                 "tone": .string(stage.tone.rawValue), "channels": .array(stage.actions.messages.map { .string($0.rawValue) }),
@@ -77,6 +78,7 @@ public struct JourneyReactions: Sendable {
                 "rules": .array(stage.rules.map(JSONValue.string)), "notes": .array(stage.notes.map(JSONValue.string)),
             ]))
         }
+        try TimerStore.scheduleAll(timers, now: now, connection)
         try connection.execute("""
             INSERT INTO recoup.invoice_journeys (invoice_id, account_id, due_date, segment, planned_at, caused_by, done_stages)
             VALUES ($1, $2, $3::date, $4, $5, $6, $7::text[])

@@ -22,24 +22,24 @@ struct AccountFacts {
     /// Locks the account row (creating the placeholder if needed) and reads it. Every writer of
     /// outbox rows locks the account first, which keeps one account's messages in order.
     static func lock(_ accountID: String, now: Date, _ connection: PostgresConnection) throws -> AccountFacts {
-        try AccountRepository.ensure(accountID, now: now, connection)
-        return try load(accountID, lock: true, connection)
+        try RowLock.lockCreating({ try load(accountID, lock: true, connection) },
+                                 create: { try AccountRepository.ensure(accountID, now: now, connection) })
     }
 
     /// Reads the account without locking it (operator views); a placeholder if it was never seen.
     static func read(_ accountID: String, _ connection: PostgresConnection) throws -> AccountFacts {
         try load(accountID, lock: false, connection)
+            ?? AccountFacts(accountID: accountID, emailConsent: false, smsConsent: false, inAppConsent: false, owners: [:],
+                            locale: "en-US", timeZone: TimeZone(identifier: "UTC")!)
     }
 
-    private static func load(_ accountID: String, lock: Bool, _ connection: PostgresConnection) throws -> AccountFacts {
+    /// The stored account; nil if it was never seen.
+    private static func load(_ accountID: String, lock: Bool, _ connection: PostgresConnection) throws -> AccountFacts? {
         guard let row = try connection.query("""
             SELECT first_name, email, consent_email, locale, timezone, currency, arr_minor, tier_override,
                    phone, consent_sms, consent_in_app, owners::text
               FROM recoup.accounts WHERE account_id = $1 \(lock ? "FOR UPDATE" : "")
-            """, [accountID]).first else {
-            return AccountFacts(accountID: accountID, emailConsent: false, smsConsent: false, inAppConsent: false, owners: [:],
-                                locale: "en-US", timeZone: TimeZone(identifier: "UTC")!)
-        }
+            """, [accountID]).first else { return nil }
         let zoneName = try row.decode(String.self, at: 4)
         return AccountFacts(
             accountID: accountID, firstName: try row.decodeOptional(String.self, at: 0),
@@ -88,8 +88,8 @@ struct InvoiceFacts {
     /// Locks the invoice row (creating the placeholder if needed) and reads it with its open
     /// disputes and holds.
     static func lock(_ invoiceID: String, accountID: String, now: Date, _ connection: PostgresConnection) throws -> InvoiceFacts {
-        try InvoiceRepository.ensure(invoiceID: invoiceID, accountID: accountID, now: now, connection)
-        return try load(invoiceID, lock: true, connection)!
+        try RowLock.lockCreating({ try load(invoiceID, lock: true, connection) },
+                                 create: { try InvoiceRepository.ensure(invoiceID: invoiceID, accountID: accountID, now: now, connection) })
     }
 
     /// Reads the invoice without locking it (operator views); nil if it was never seen.

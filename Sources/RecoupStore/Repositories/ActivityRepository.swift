@@ -3,13 +3,13 @@ import Postgres
 import RecoupCore
 
 /// Append-style records: payment failures, disputes, CRM signals, promises, plans, replies.
-/// Each is keyed by its natural id (or the event id), so a second copy changes nothing.
+/// Each is keyed by its natural id (or the event id), so a second copy changes nothing. Called
+/// by `EventRecorder.record` only, which has locked (so created) the event's account row.
 enum ActivityRepository {
     /// A failure is one attempt, named by its `payment_id`: a second event for the same attempt
     /// is stale (it must not be planned twice).
     static func recordPaymentFailure(_ failure: PaymentFailed, classification: DeclineClassification?, eventID: String, now: Date,
                                      _ connection: PostgresConnection) throws -> EventRecorder.Change {
-        try AccountRepository.ensure(failure.accountID, now: now, connection)
         let seen = try connection.query("SELECT event_id FROM recoup.payment_failures WHERE payment_id = $1 LIMIT 1",
                                         [failure.paymentID])
         if !seen.isEmpty {
@@ -43,7 +43,6 @@ enum ActivityRepository {
     static func recordDispute(disputeID: String, invoiceID: String, accountID: String, status: DisputeStatus,
                               reason: String?, outcome: String?, now: Date,
                               _ connection: PostgresConnection) throws -> EventRecorder.Change {
-        try AccountRepository.ensure(accountID, now: now, connection)
         try connection.execute("""
             INSERT INTO recoup.disputes (dispute_id, invoice_id, account_id, status, updated_at)
             VALUES ($1, $2, $3, $4, $5)
@@ -75,7 +74,6 @@ enum ActivityRepository {
     }
 
     static func recordSignal(_ signal: CRMSignal, eventID: String, now: Date, _ connection: PostgresConnection) throws -> EventRecorder.Change {
-        try AccountRepository.ensure(signal.accountID, now: now, connection)
         try connection.execute("""
             INSERT INTO recoup.crm_signals (event_id, account_id, kind, priority, reference, detail, occurred_at, recorded_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
@@ -84,7 +82,6 @@ enum ActivityRepository {
     }
 
     static func recordPromise(_ promise: PromiseRecorded, eventID: String, now: Date, _ connection: PostgresConnection) throws -> EventRecorder.Change {
-        try AccountRepository.ensure(promise.accountID, now: now, connection)
         try connection.execute("""
             INSERT INTO recoup.promises (event_id, invoice_id, account_id, promised_date, amount_minor, recorded_by, recorded_at)
             VALUES ($1, $2, $3, $4::date, $5, $6, $7)
@@ -94,7 +91,6 @@ enum ActivityRepository {
     }
 
     static func recordPlan(_ plan: PlanAgreed, eventID: String, now: Date, _ connection: PostgresConnection) throws -> EventRecorder.Change {
-        try AccountRepository.ensure(plan.accountID, now: now, connection)
         let installments = JSONValue.array(plan.installments.map { installment in
             .object(["due_date": installment.dueDate.map { .string($0.description) } ?? .null,
                      "amount_minor": installment.amountMinor.map(JSONValue.int) ?? .null])
@@ -107,7 +103,6 @@ enum ActivityRepository {
     }
 
     static func recordReply(_ reply: ReplyReceived, eventID: String, now: Date, _ connection: PostgresConnection) throws -> EventRecorder.Change {
-        try AccountRepository.ensure(reply.accountID, now: now, connection)
         let inserted = try connection.execute("""
             INSERT INTO recoup.replies (reply_id, account_id, invoice_id, channel, in_reply_to, body, received_at, event_id, recorded_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

@@ -52,7 +52,8 @@ public struct EventRecorder: Sendable {
         try connection.execute("UPDATE recoup.inbox SET outcome = $2 WHERE event_id = $1",
                                [event.envelope.id, change.outcome.label])
         guard change.outcome == .applied || change.outcome == .partiallyApplied else { return Recorded(outcome: change.outcome) }
-        let closed = try Self.closing(event.event, connection)
+        let status = try Self.statusAfter(event.event, connection)
+        let closed = Self.closing(event.event, status: status)
         var effects: [RecordEffect] = []
         if let payments {
             effects += try react(to: event.event, closing: closed, payments: payments, eventID: event.envelope.id, now: now, connection)
@@ -61,21 +62,28 @@ public struct EventRecorder: Sendable {
             effects += try answer(event.event, change: change, replies: replies, eventID: event.envelope.id, now: now, connection)
         }
         if let journeys = current?.journeys {
-            effects += try steer(event.event, closing: closed, journeys: journeys, eventID: event.envelope.id, now: now, connection)
+            effects += try steer(event.event, closing: closed, status: status, journeys: journeys, eventID: event.envelope.id,
+                                 now: now, connection)
         }
         return Recorded(outcome: change.outcome, effects: effects)
     }
 
-    /// Whether an invoice event left its invoice paid or voided, read after it was applied: the
-    /// reason to give, or nil. A stale `invoice.paid` on an invoice a newer version reopened
-    /// closes nothing.
-    static func closing(_ event: InboundEvent, _ connection: PostgresConnection) throws -> String? {
+    /// The status an invoice event left its invoice in, read once after it was applied; nil for
+    /// other events.
+    static func statusAfter(_ event: InboundEvent, _ connection: PostgresConnection) throws -> InvoiceRecord.Status? {
         switch event {
-        case .invoicePaid, .invoiceVoided, .invoiceCreated, .invoiceUpdated: break
-        default: return nil
+        case .invoicePaid, .invoiceVoided, .invoiceCreated, .invoiceUpdated:
+            guard let invoiceID = event.invoiceID else { return nil }
+            return try InvoiceRepository.currentStatus(invoiceID, connection)
+        default:
+            return nil
         }
-        guard let invoiceID = event.invoiceID else { return nil }
-        switch (event, try InvoiceRepository.currentStatus(invoiceID, connection)) {
+    }
+
+    /// Whether an invoice event left its invoice paid or voided: the reason to give, or nil. A
+    /// stale `invoice.paid` on an invoice a newer version reopened closes nothing.
+    static func closing(_ event: InboundEvent, status: InvoiceRecord.Status?) -> String? {
+        switch (event, status) {
         case (.invoicePaid, .paid?): return "invoice paid"
         case (.invoiceVoided, .void?): return "invoice voided"
         case (.invoiceCreated, let status?), (.invoiceUpdated, let status?):
@@ -106,15 +114,15 @@ public struct EventRecorder: Sendable {
     /// What an event means for the invoice's journey: an open invoice (or a new due date, a
     /// payment plan, a resolved dispute, a payment failure) is planned; a settled or disputed one
     /// stops; a short payment is acknowledged.
-    private func steer(_ event: InboundEvent, closing closed: String?, journeys: JourneyReactions, eventID: String, now: Date,
-                       _ connection: PostgresConnection) throws -> [RecordEffect] {
+    private func steer(_ event: InboundEvent, closing closed: String?, status: InvoiceRecord.Status?, journeys: JourneyReactions,
+                       eventID: String, now: Date, _ connection: PostgresConnection) throws -> [RecordEffect] {
         if let closed, let invoiceID = event.invoiceID {
             return try journeys.stop(invoiceID: invoiceID, accountID: event.accountID, reason: closed, rule: "journey.verify_before_send",
                                      causedBy: eventID, now: now, connection)
         }
         switch event {
         case .invoiceCreated(let snapshot), .invoiceUpdated(let snapshot):
-            switch try InvoiceRepository.currentStatus(snapshot.invoiceID, connection) {
+            switch status {
             case .open?:
                 return try journeys.plan(invoiceID: snapshot.invoiceID, accountID: snapshot.accountID, causedBy: eventID, force: false,
                                          now: now, connection)
@@ -250,13 +258,16 @@ enum AccountRepository {
     }
 
     /// Creates the placeholder if needed and locks the account row until the transaction ends.
+    /// Every event's transaction starts here, so the recorder's later steps may take the account
+    /// row as existing.
     static func lock(_ accountID: String, now: Date, _ connection: PostgresConnection) throws {
-        try ensure(accountID, now: now, connection)
-        _ = try connection.query("SELECT 1 FROM recoup.accounts WHERE account_id = $1 FOR UPDATE", [accountID])
+        try RowLock.lockCreating({
+            try connection.query("SELECT 1 FROM recoup.accounts WHERE account_id = $1 FOR UPDATE", [accountID]).first
+        }, create: { try ensure(accountID, now: now, connection) })
     }
 
     static func apply(_ account: AccountUpdated, now: Date, _ connection: PostgresConnection) throws -> EventRecorder.Change {
-        try ensure(account.accountID, now: now, connection)
+        // `record` has locked (so created) the account row.
         let stored = try connection.query(
             "SELECT version FROM recoup.accounts WHERE account_id = $1 FOR UPDATE", [account.accountID])
             .first?.decodeOptional(Int64.self, at: 0)
@@ -304,15 +315,16 @@ enum InvoiceRepository {
         InvoiceRecord.Status(rawValue: event.status.rawValue) ?? .open
     }
 
-    /// Ensures the invoice row (and its account's) exists, then locks and loads it.
+    /// Ensures the invoice row exists, then locks and loads it. The account row exists already:
+    /// `record` locked it first.
     static func load(invoiceID: String, accountID: String, now: Date, _ connection: PostgresConnection) throws -> InvoiceRecord {
-        try AccountRepository.ensure(accountID, now: now, connection)
-        try ensure(invoiceID: invoiceID, accountID: accountID, now: now, connection)
-        let row = try connection.query("""
-            SELECT account_id, snapshot_version, number, currency, amount_due_minor, amount_paid_minor, issued_at,
-                   to_char(due_date, 'YYYY-MM-DD'), payment_url, status, status_version, last_paid_at, last_paid_version
-              FROM recoup.invoices WHERE invoice_id = $1 FOR UPDATE
-            """, [invoiceID]).first!
+        let row = try RowLock.lockCreating({
+            try connection.query("""
+                SELECT account_id, snapshot_version, number, currency, amount_due_minor, amount_paid_minor, issued_at,
+                       to_char(due_date, 'YYYY-MM-DD'), payment_url, status, status_version, last_paid_at, last_paid_version
+                  FROM recoup.invoices WHERE invoice_id = $1 FOR UPDATE
+                """, [invoiceID]).first
+        }, create: { try ensure(invoiceID: invoiceID, accountID: accountID, now: now, connection) })
         var record = InvoiceRecord(invoiceID: invoiceID, accountID: try row.decode(String.self, at: 0))
         record.snapshotVersion = try row.decodeOptional(Int64.self, at: 1)
         if record.snapshotVersion != nil {

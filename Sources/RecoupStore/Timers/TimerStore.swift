@@ -2,16 +2,30 @@ import Foundation
 import Postgres
 import RecoupCore
 
-/// A timer whose time has come, claimed by one instance.
-public struct DueTimer: Sendable {
-    public var timerID: Int64
+/// What a timer is: what to do, for whom, when, deduplicated by `dedupeKey`.
+public struct TimerSpec: Sendable {
     public var kind: String
     public var dedupeKey: String
     public var dueAt: Date
     public var accountID: String?
     public var invoiceID: String?
     public var payload: JSONValue
+
+    public init(kind: String, dedupeKey: String, dueAt: Date, accountID: String?, invoiceID: String?, payload: JSONValue) {
+        (self.kind, self.dedupeKey, self.dueAt, self.accountID, self.invoiceID, self.payload) =
+            (kind, dedupeKey, dueAt, accountID, invoiceID, payload)
+    }
+}
+
+/// A timer whose time has come, claimed by one instance: its spec (`timer.kind`, …), its row id
+/// and how often it was tried.
+@dynamicMemberLookup
+public struct DueTimer: Sendable {
+    public var timerID: Int64
+    public var spec: TimerSpec
     public var attempts: Int
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<TimerSpec, Value>) -> Value { spec[keyPath: keyPath] }
 }
 
 /// Time-based work in PostgreSQL (reminders, retries, pause expiry), due by the Recoup clock.
@@ -26,18 +40,37 @@ public enum TimerStore {
     @discardableResult
     public static func schedule(kind: String, dedupeKey: String, dueAt: Date, accountID: String?, invoiceID: String?,
                                 payload: JSONValue, now: Date, _ connection: PostgresConnection) throws -> Bool {
-        // The insert and its NOTIFY in one round trip (a journey schedules several timers per
-        // event); a deduplicated insert returns no row and so notifies nobody.
-        let inserted = try connection.query("""
+        try scheduleAll([TimerSpec(kind: kind, dedupeKey: dedupeKey, dueAt: dueAt, accountID: accountID, invoiceID: invoiceID,
+                                  payload: payload)], now: now, connection) == 1
+    }
+
+    /// Schedules several timers in one statement and one NOTIFY (a journey plans five or so per
+    /// event), skipping those whose `dedupeKey` exists. Returns how many were inserted.
+    @discardableResult
+    public static func scheduleAll(_ timers: [TimerSpec], now: Date, _ connection: PostgresConnection) throws -> Int {
+        guard !timers.isEmpty else { return 0 }
+        let rows = JSONValue.array(timers.map { timer in
+            .object([
+                "kind": .string(timer.kind), "dedupe_key": .string(timer.dedupeKey),
+                "due_at": .string(timer.dueAt.postgresValue.postgresText ?? ""),
+                "account_id": timer.accountID.map(JSONValue.string) ?? .null,
+                "invoice_id": timer.invoiceID.map(JSONValue.string) ?? .null, "payload": timer.payload,
+            ])
+        })
+        // Rows keep their order (timer ids follow it); a NOTIFY only if something was inserted.
+        return try connection.query("""
             WITH inserted AS (
                 INSERT INTO recoup.timers (kind, dedupe_key, due_at, account_id, invoice_id, payload, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
+                SELECT kind, dedupe_key, due_at, account_id, invoice_id, payload, $2
+                  FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+                       AS (kind text, dedupe_key text, due_at timestamptz, account_id text, invoice_id text, payload jsonb))
+                       WITH ORDINALITY AS t(kind, dedupe_key, due_at, account_id, invoice_id, payload, n)
+                 ORDER BY n
                 ON CONFLICT (dedupe_key) DO NOTHING
                 RETURNING 1
-            )
-            SELECT pg_notify($8, '') FROM inserted
-            """, [kind, dedupeKey, dueAt, accountID, invoiceID, payload.serialized, now, notifyChannel])
-        return inserted.count == 1
+            ), counted AS (SELECT count(*) AS inserted FROM inserted)
+            SELECT inserted FROM counted LEFT JOIN LATERAL (SELECT pg_notify($3, '') WHERE inserted > 0) notified ON true
+            """, [rows.serialized, now, notifyChannel]).first?.decode(Int.self, at: 0) ?? 0
     }
 
     /// Cancels the pending timers of `kind` for an invoice; returns their dedupe keys.
@@ -70,10 +103,12 @@ public enum TimerStore {
             """, [now, limit]).map { row in
             let payloadText = try row.decode(String.self, at: 6)
             return DueTimer(
-                timerID: try row.decode(Int64.self, at: 0), kind: try row.decode(String.self, at: 1),
-                dedupeKey: try row.decode(String.self, at: 2), dueAt: try row.decode(Date.self, at: 3),
-                accountID: try row.decodeOptional(String.self, at: 4), invoiceID: try row.decodeOptional(String.self, at: 5),
-                payload: (try? JSONParser.parse(Array(payloadText.utf8))) ?? .null, attempts: try row.decode(Int.self, at: 7))
+                timerID: try row.decode(Int64.self, at: 0),
+                spec: TimerSpec(kind: try row.decode(String.self, at: 1), dedupeKey: try row.decode(String.self, at: 2),
+                                dueAt: try row.decode(Date.self, at: 3), accountID: try row.decodeOptional(String.self, at: 4),
+                                invoiceID: try row.decodeOptional(String.self, at: 5),
+                                payload: (try? JSONParser.parse(Array(payloadText.utf8))) ?? .null),
+                attempts: try row.decode(Int.self, at: 7))
         }
     }
 
