@@ -190,4 +190,43 @@ struct TimerRunnerFailureTests {
             #expect(afterwards == 0, "given-up timers are not claimed again")
         }
     }
+
+    @Test("a batch fires in one transaction without savepoints; when one timer fails, the batch is fired again isolating each")
+    func optimisticThenIsolated() async throws {
+        let policyDirectory = TestEnvironment.repositoryRoot.appendingPathComponent("Config").path
+        let rules = try PaymentRulesFiles.load(directory: policyDirectory)
+        let runner = TimerRunner(clock: .controlled, payments: PaymentReactions(rules: rules, templates: TemplateLibrary()))
+        try await MigrationTests.withDatabase { owner, _ in
+            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+            let start = TimerStoreTests.base
+            // A retry whose ledger row is gone fires as a no-op: a timer that works.
+            func schedule(_ keys: [String], kind: String) async throws {
+                _ = try await owner.transaction { connection in
+                    try TimerStore.scheduleAll(keys.map { key in
+                        TimerSpec(kind: kind, dedupeKey: key, dueAt: start, accountID: "acc_\(key.suffix(1))", invoiceID: "in_\(key)",
+                                  payload: .object(["retry_id": .string("gone_\(key)")]))
+                    }, now: start, connection)
+                }
+            }
+            try await owner.transaction { try StoreClock.set(start, $0) }
+            try await schedule(["good_1", "good_2", "good_3"], kind: "payment.retry")
+            let clean = try await runner.fireDue(limit: 10, pool: owner)
+            #expect(clean.claimed == 3 && clean.fired == 3 && clean.failed == 0)
+            #expect(try await owner.withConnection { connection in
+                try connection.query("SELECT count(DISTINCT xmin::text) FROM recoup.timers WHERE fired_at IS NOT NULL").first!.decode(Int.self, at: 0)
+            } == 1, "one transaction fired them all")
+
+            try await schedule(["good_4", "good_5"], kind: "payment.retry")
+            try await schedule(["broken_6"], kind: "no.such.kind")
+            let mixed = try await runner.fireDue(limit: 10, pool: owner)
+            #expect(mixed.claimed == 3 && mixed.fired == 2 && mixed.failed == 1)
+            let (fired, pushedBack) = try await owner.withConnection { connection in
+                (try connection.query("SELECT count(*) FROM recoup.timers WHERE fired_at IS NOT NULL").first!.decode(Int.self, at: 0),
+                 try connection.query("SELECT count(*) FROM recoup.timers WHERE dedupe_key = 'broken_6' AND fired_at IS NULL AND attempts = 1")
+                    .first!.decode(Int.self, at: 0))
+            }
+            #expect(fired == 5)
+            #expect(pushedBack == 1)
+        }
+    }
 }

@@ -253,7 +253,7 @@ public struct JourneyReactions: Sendable {
                                 audit: audit, now: now, connection)
         }
         for member in group where member.timerID != timer.timerID {
-            try TimerStore.markFired(member.timerID, at: now, connection)
+            try TimerStore.markFired([member.timerID], at: now, connection)
         }
         return effects
     }

@@ -17,8 +17,13 @@ public enum AuditLog {
     }
 }
 
-/// A `text[]` literal for an array parameter (`$n::text[]`), quoting every element.
+/// Array literals for array parameters (`$n::text[]`, `$n::bigint[]`).
 enum PostgresArrayLiteral {
+    static func integers(_ values: [Int64]) -> String {
+        "{" + values.map(String.init).joined(separator: ",") + "}"
+    }
+
+    /// Quotes every element.
     static func text(_ values: [String]) -> String {
         "{" + values.map { value in
             "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""

@@ -34,18 +34,41 @@ public struct TimerRunner: Sendable {
         public var now: Date
     }
 
-    /// Fires up to `limit` due timers in the caller's transaction.
-    public func fireDue(limit: Int, _ connection: PostgresConnection) throws -> Report {
+    /// Fires up to `limit` due timers, each batch in a transaction of its own: first without
+    /// savepoints (nearly always nothing fails, and a savepoint costs two round trips a timer);
+    /// if that batch fails for a reason other than the database's state, again with each timer
+    /// in a savepoint, so the broken one is pushed back and the rest fire.
+    public func fireDue(limit: Int, pool: PostgresPool) async throws -> Report {
+        do {
+            return try await pool.transaction { try self.fireDue(limit: limit, isolating: false, $0) }
+        } catch let error as PostgresError where error.isTransient || error.kind == .connection || error.kind == .closed {
+            throw error
+        } catch {
+            return try await pool.transaction { try self.fireDue(limit: limit, isolating: true, $0) }
+        }
+    }
+
+    /// Fires up to `limit` due timers in the caller's transaction. `isolating` puts each in a
+    /// savepoint so a failing one is recorded and skipped; without it any failure throws and
+    /// the caller's transaction must roll back.
+    public func fireDue(limit: Int, isolating: Bool = true, _ connection: PostgresConnection) throws -> Report {
         let now = try clock.now(connection)
         let current = reactions.current
         // Claimed by due time, fired in LockOrder (one account's still by due time).
         let timers = LockOrder.sorted(try TimerStore.claimDue(now: now, limit: limit, connection)) { $0.accountID }
         var report = Report(claimed: timers.count, now: now)
+        guard isolating else {
+            for timer in timers { report.effects += try fire(timer, reactions: current, now: now, connection) }
+            try TimerStore.markFired(timers.map(\.timerID), at: now, connection)
+            report.fired = timers.count
+            report.nextDueAt = try TimerStore.nextDueAt(connection)
+            return report
+        }
         for timer in timers {
             try connection.executeScript("SAVEPOINT recoup_timer")
             do {
                 report.effects += try fire(timer, reactions: current, now: now, connection)
-                try TimerStore.markFired(timer.timerID, at: now, connection)
+                try TimerStore.markFired([timer.timerID], at: now, connection)
                 try connection.executeScript("RELEASE SAVEPOINT recoup_timer")
                 report.fired += 1
             } catch let error as PostgresError where error.isTransient {

@@ -112,10 +112,13 @@ public enum TimerStore {
         }
     }
 
-    public static func markFired(_ timerID: Int64, at now: Date, _ connection: PostgresConnection) throws {
+    /// Marks claimed timers fired, in one statement.
+    public static func markFired(_ timerIDs: [Int64], at now: Date, _ connection: PostgresConnection) throws {
+        guard !timerIDs.isEmpty else { return }
         try connection.execute("""
-            UPDATE recoup.timers SET fired_at = $2 WHERE timer_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL
-            """, [timerID, now])
+            UPDATE recoup.timers SET fired_at = $2
+             WHERE timer_id = ANY($1::bigint[]) AND fired_at IS NULL AND cancelled_at IS NULL
+            """, [PostgresArrayLiteral.integers(timerIDs), now])
     }
 
     /// Records a failed firing and pushes the timer back to `retryAt`; with `giveUp` it is

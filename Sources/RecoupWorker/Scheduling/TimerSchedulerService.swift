@@ -34,7 +34,7 @@ final class TimerSchedulerService: Service {
                                 channels: [StoreClock.notifyChannel, TimerStore.notifyChannel], logger: logger)
         await loop.run(describe: TimerRunner.summary(of:)) { [self] in
             let runner = self.runner, batchSize = self.batchSize
-            let report = try await pool.transaction { try runner.fireDue(limit: batchSize, $0) }
+            let report = try await runner.fireDue(limit: batchSize, pool: pool)
             record(report)
             if report.claimed == batchSize { return .zero }
             // Wall time: sleep until the next timer is due, polling at least every interval.
