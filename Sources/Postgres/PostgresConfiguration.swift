@@ -18,6 +18,10 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible, CustomDe
     public var statementTimeout: Duration?
     /// TCP keepalive idle time, so a silently dead peer is noticed. Default 30 s.
     public var keepaliveIdleSeconds: Int
+    /// Prepare each distinct statement once per session and execute it by name, saving its
+    /// parse and plan on every later use. Turn off behind a pooler in transaction mode
+    /// (PgBouncer), where a session's prepared statements are not its own. Default true.
+    public var preparedStatements: Bool = true
 
     public init(
         url: String,

@@ -44,15 +44,64 @@ public final class PostgresConnection {
             if let text { try Self.rejectNUL(text, what: "parameter $\(index + 1)") }
         }
         let types = values.map(\.typeOID)
+        let name = try preparedName(sql, types: types, handle)
         let result = LibPQ.withCStrings(texts) { pointers in
             pointers.withUnsafeBufferPointer { valueBuffer in
                 types.withUnsafeBufferPointer { typeBuffer in
-                    PQexecParams(handle, sql, Int32(values.count), typeBuffer.baseAddress,
-                                 valueBuffer.baseAddress, nil, nil, 0)
+                    if let name {
+                        PQexecPrepared(handle, name, Int32(values.count), valueBuffer.baseAddress, nil, nil, 0)
+                    } else {
+                        PQexecParams(handle, sql, Int32(values.count), typeBuffer.baseAddress, valueBuffer.baseAddress, nil, nil, 0)
+                    }
                 }
             }
         }
-        return try consume(result)
+        do {
+            return try consume(result)
+        } catch let error as PostgresError where name != nil && Self.invalidatesPrepared(error.sqlState) {
+            // The statement no longer fits the schema (a migration changed a table it reads):
+            // prepare it afresh next time.
+            prepared[PreparedKey(sql: sql, types: types)] = nil
+            throw error
+        }
+    }
+
+    /// A statement prepared on this session, by its text and parameter types.
+    private struct PreparedKey: Hashable {
+        let sql: String
+        let types: [UInt32]
+    }
+
+    /// Prepared statements by key; a session keeps at most `preparedLimit` (statements built
+    /// from values, which should not exist, would otherwise grow it without end).
+    private var prepared: [PreparedKey: String] = [:]
+    private static let preparedLimit = 1_000
+
+    /// The name `sql` is prepared under on this session, preparing it first if needed; nil to
+    /// run it unnamed (prepared statements off, or the cache full).
+    private func preparedName(_ sql: String, types: [UInt32], _ handle: OpaquePointer) throws -> String? {
+        guard usesPreparedStatements else { return nil }
+        let key = PreparedKey(sql: sql, types: types)
+        if let name = prepared[key] { return name }
+        guard prepared.count < Self.preparedLimit else { return nil }
+        preparedCount += 1
+        let name = "recoup_\(preparedCount)"
+        let result = types.withUnsafeBufferPointer { typeBuffer in
+            PQprepare(handle, name, sql, Int32(types.count), typeBuffer.baseAddress)
+        }
+        _ = try consume(result)
+        prepared[key] = name
+        return name
+    }
+
+    private var preparedCount = 0
+    /// From the configuration; set once at connect.
+    private var usesPreparedStatements = false
+
+    /// SQLSTATEs after which a prepared statement must be prepared again: 0A000 ("cached plan
+    /// must not change result type") and 26000 (no such prepared statement).
+    static func invalidatesPrepared(_ sqlState: String?) -> Bool {
+        sqlState == "0A000" || sqlState == "26000"
     }
 
     /// Runs one parameterised statement and returns the number of rows it affected.
@@ -129,6 +178,7 @@ public final class PostgresConnection {
         let connection = PostgresConnection(handle: handle, notices: notices, logger: logger)
         do {
             try connection.configureSession(configuration)
+            connection.usesPreparedStatements = configuration.preparedStatements
         } catch {
             connection.close()
             throw error

@@ -7,12 +7,13 @@ import TestSupport
 func withTestPool<T>(
     poolSize: Int = 4,
     statementTimeout: Duration? = nil,
+    preparedStatements: Bool = true,
     _ body: (PostgresPool, String) async throws -> T
 ) async throws -> T {
     let database = try await makeTestDatabase()
-    let pool = PostgresPool(configuration: testConfiguration(database: database, poolSize: poolSize,
-                                                             statementTimeout: statementTimeout),
-                            logger: quietLogger)
+    var configuration = testConfiguration(database: database, poolSize: poolSize, statementTimeout: statementTimeout)
+    configuration.preparedStatements = preparedStatements
+    let pool = PostgresPool(configuration: configuration, logger: quietLogger)
     do {
         let value = try await body(pool, database)
         await pool.close()

@@ -13,7 +13,8 @@ import Logging
 ///   `amqp.prefetch` (int, 100), `amqp.ca_certificate` (path, none)
 /// - `postgres.url` (string, required; env `RECOUP_POSTGRES_URL`), `postgres.admin_url` (string,
 ///   none; env `RECOUP_POSTGRES_ADMIN_URL`; used by migrations), `postgres.app_role` (string,
-///   recoup_app), `postgres.pool_size` (int, 4), `postgres.migrate_on_start` (bool, true)
+///   recoup_app), `postgres.pool_size` (int, 4), `postgres.migrate_on_start` (bool, true),
+///   `postgres.prepared_statements` (bool, true)
 /// - `processing.lanes` (int, 8), `processing.transient_attempts` (int, 5),
 ///   `processing.transient_delivery_limit` (int, 5), `processing.batch_max` (int, 32)
 /// - `policy.directory` (path, default: the configuration file's folder): where the policy
@@ -48,6 +49,8 @@ public struct RecoupConfiguration: Sendable {
         public var appRole: String
         public var poolSize: Int
         public var migrateOnStart: Bool
+        /// Prepare each statement once per session (off behind a pooler in transaction mode).
+        public var preparedStatements: Bool = true
     }
 
     public struct ProcessingSettings: Sendable {
@@ -137,7 +140,8 @@ public struct RecoupConfiguration: Sendable {
             adminURL: adminURL.map { postgresURL($0, password: secret("postgres-admin-password", "RECOUP_POSTGRES_ADMIN_PASSWORD", env)) },
             appRole: try pgNode?.string("app_role", default: "recoup_app") ?? "recoup_app",
             poolSize: try pgNode?.int("pool_size", default: 4, in: 1...200) ?? 4,
-            migrateOnStart: try pgNode?.bool("migrate_on_start", default: true) ?? true)
+            migrateOnStart: try pgNode?.bool("migrate_on_start", default: true) ?? true,
+            preparedStatements: try pgNode?.bool("prepared_statements", default: true) ?? true)
         try pgNode?.rejectUnknownKeys()
 
         var processingNode = try root.section("processing")
@@ -253,9 +257,11 @@ extension RecoupConfiguration {
           postgres.app_role: \(postgres.appRole)
           postgres.pool_size: \(postgres.poolSize)
           postgres.migrate_on_start: \(postgres.migrateOnStart)
+          postgres.prepared_statements: \(postgres.preparedStatements)
           processing.lanes: \(processing.lanes)
           processing.transient_attempts: \(processing.transientAttempts)
           processing.transient_delivery_limit: \(processing.transientDeliveryLimit)
+          processing.batch_max: \(processing.batchMax)
           policy.directory: \(policyDirectory)
           admin: \(admin.enabled ? "http://\(admin.address):\(admin.port)" : "disabled")
           shutdown.grace_seconds: \(shutdownGraceSeconds)

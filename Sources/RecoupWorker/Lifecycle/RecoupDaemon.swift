@@ -129,7 +129,10 @@ extension RecoupConfiguration {
         return configuration
     }
 
-    func postgresConfiguration(applicationName: String) -> PostgresConfiguration {
-        PostgresConfiguration(url: postgres.url, poolSize: postgres.poolSize, applicationName: applicationName)
+    /// The daemon's pool on `postgres.url`; `poolSize` overrides `postgres.pool_size`.
+    func postgresConfiguration(applicationName: String, poolSize: Int? = nil) -> PostgresConfiguration {
+        var configuration = PostgresConfiguration(url: postgres.url, poolSize: poolSize ?? postgres.poolSize, applicationName: applicationName)
+        configuration.preparedStatements = postgres.preparedStatements
+        return configuration
     }
 }

@@ -23,7 +23,7 @@ extension RecoupConfiguration {
         applicationName: String = "recoupctl", logger: Logger, _ body: (PostgresPool) async throws -> Result
     ) async throws -> Result {
         let pool = PostgresPool(
-            configuration: PostgresConfiguration(url: postgres.url, poolSize: 1, applicationName: applicationName), logger: logger)
+            configuration: postgresConfiguration(applicationName: applicationName, poolSize: 1), logger: logger)
         return try await using(pool, close: { await $0.close() }, body)
     }
 }

@@ -22,7 +22,20 @@ struct ConfigurationTests {
         #expect(configuration.postgres.poolSize == 4)
         #expect(configuration.postgres.appRole == "recoup_app")
         #expect(configuration.processing.lanes == 8)
+        #expect(configuration.processing.batchMax == 32)
+        #expect(configuration.postgres.preparedStatements)
+        #expect(configuration.postgresConfiguration(applicationName: "t").preparedStatements)
         #expect(configuration.shutdownGraceSeconds == 20)
+    }
+
+    @Test("batching and prepared statements can be switched off, and reach the pool's configuration")
+    func batchingAndPreparedOff() throws {
+        let configuration = try RecoupConfiguration.parse(
+            "amqp:\n  url: amqp://x\npostgres:\n  url: postgresql://x\n  prepared_statements: false\nprocessing:\n  batch_max: 1\n",
+            file: "off.yaml")
+        #expect(configuration.processing.batchMax == 1)
+        #expect(!configuration.postgresConfiguration(applicationName: "t").preparedStatements)
+        #expect(configuration.postgresConfiguration(applicationName: "t", poolSize: 1).poolSize == 1)
     }
 
     @Test("the shipped Config/recoupd.yaml is valid")
@@ -37,6 +50,7 @@ struct ConfigurationTests {
         ("amqp:\n  url: amqp://x\n  prefetch: lots\npostgres:\n  url: postgresql://x\n", 3, "amqp.prefetch"),
         ("amqp:\n  url: amqp://x\npostgres:\n  url: postgresql://x\n  pool_size: 0\n", 5, "postgres.pool_size"),
         ("amqp:\n  url: amqp://x\npostgres:\n  url: postgresql://x\nprocesing:\n  lanes: 2\n", 5, "procesing"),
+        ("amqp:\n  url: amqp://x\npostgres:\n  url: postgresql://x\nprocessing:\n  batch_max: 0\n", 6, "processing.batch_max"),
         ("environment: staging\namqp:\n  url: amqp://x\npostgres:\n  url: postgresql://x\n", 1, "environment"),
         ("clock: controlled\namqp:\n  url: amqp://x\npostgres:\n  url: postgresql://x\n", nil, "clock: controlled"),
         ("amqp:\n  url: amqp://x\npostgres:\n\turl: postgresql://x\n", 4, "YAML"),
