@@ -1,0 +1,74 @@
+@testable import RecoupWorker
+import Testing
+
+/// The arithmetic behind `recoupctl bench run`'s figures: a wrong percentile or rate would be
+/// written into BENCHMARKS.md as if it were measured.
+@Suite("end-to-end benchmark statistics")
+struct BenchmarkStatisticsTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        let samples: [Int]
+        let p50: Int?
+        let p99: Int?
+        let max: Int?
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "no samples", samples: [], p50: nil, p99: nil, max: nil),
+        Case(name: "one sample", samples: [7], p50: 7, p99: 7, max: 7),
+        Case(name: "two samples", samples: [2, 1], p50: 1, p99: 2, max: 2),
+        Case(name: "three samples, the median in the middle", samples: [30, 10, 20], p50: 20, p99: 30, max: 30),
+        Case(name: "all equal", samples: [5, 5, 5, 5], p50: 5, p99: 5, max: 5),
+        Case(name: "1 to 10", samples: Array((1...10).reversed()), p50: 5, p99: 10, max: 10),
+        Case(name: "1 to 100", samples: Array(1...100).shuffled(), p50: 50, p99: 99, max: 100),
+        Case(name: "1 to 1000", samples: Array(1...1000).shuffled(), p50: 500, p99: 990, max: 1000),
+        Case(name: "one outlier in a hundred", samples: Array(repeating: 10, count: 99) + [900], p50: 10, p99: 10, max: 900),
+        Case(name: "two outliers in a hundred", samples: Array(repeating: 10, count: 98) + [800, 900], p50: 10, p99: 800, max: 900),
+    ]
+
+    @Test("nearest-rank percentiles", arguments: cases)
+    func percentiles(_ example: Case) {
+        let summary = LatencySummary(example.samples.map { Duration.milliseconds($0) })
+        #expect(summary.count == example.samples.count)
+        #expect(summary.p50 == example.p50.map { .milliseconds($0) })
+        #expect(summary.p99 == example.p99.map { .milliseconds($0) })
+        #expect(summary.max == example.max.map { .milliseconds($0) })
+    }
+
+    @Test("a percentile is always one of the samples, and never below a lower one")
+    func percentileIsMeasured() {
+        let sorted = [3, 8, 13, 21, 34].map { Duration.milliseconds($0) }
+        var previous = Duration.zero
+        for percent in stride(from: 1.0, through: 100, by: 1) {
+            let value = LatencySummary.percentile(percent, ofSorted: sorted)!
+            #expect(sorted.contains(value))
+            #expect(value >= previous)
+            previous = value
+        }
+        #expect(LatencySummary.percentile(100, ofSorted: sorted) == .milliseconds(34))
+    }
+
+    @Test("the steady rate leaves out a slow start and a long tail")
+    func steadyRate() throws {
+        var timeline = CommitTimeline()
+        // Nothing for 2 s, then 100 events/s up to 1000, then a 10 s tail for the last 100.
+        timeline.record(seconds: 2, committed: 0)
+        for second in 1...9 { timeline.record(seconds: 2 + Double(second), committed: second * 100) }
+        timeline.record(seconds: 21, committed: 1000)
+        #expect(timeline.seconds(reaching: 450) == 6.5)
+        #expect(timeline.seconds(reaching: 0) == 0)
+        #expect(timeline.seconds(reaching: 1001) == nil)
+        let steady = try #require(timeline.steadyRate(total: 1000))
+        #expect(abs(steady - 100) < 1e-9)
+    }
+
+    @Test("no steady rate when too few polls fell between 10 % and 90 %")
+    func steadyRateNeedsPolls() {
+        var timeline = CommitTimeline()
+        timeline.record(seconds: 0.5, committed: 500)
+        timeline.record(seconds: 1, committed: 1000)
+        #expect(timeline.steadyRate(total: 1000) == nil)
+        #expect(CommitTimeline().steadyRate(total: 0) == nil)
+    }
+}
