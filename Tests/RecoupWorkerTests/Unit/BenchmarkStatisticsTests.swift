@@ -1,3 +1,4 @@
+import RecoupCore
 @testable import RecoupWorker
 import Testing
 
@@ -70,5 +71,39 @@ struct BenchmarkStatisticsTests {
         timeline.record(seconds: 1, committed: 1000)
         #expect(timeline.steadyRate(total: 1000) == nil)
         #expect(CommitTimeline().steadyRate(total: 0) == nil)
+    }
+
+    @Test("resident memory is read from the unlabelled sample of the Prometheus page")
+    func residentMemory() {
+        let page = """
+            # HELP process_resident_memory_bytes Resident memory size in bytes.
+            # TYPE process_resident_memory_bytes gauge
+            process_resident_memory_bytes_total_not_this 1
+            process_resident_memory_bytes 4.2e+07
+            recoup_events_total{queue="recoup.invoices"} 12
+            """
+        #expect(ResidentMemory.parse(page) == 42_000_000)
+        #expect(ResidentMemory.parse("process_resident_memory_bytes 1234 1700000000000\n") == 1234)
+        #expect(ResidentMemory.parse("up 1\n") == nil)
+    }
+
+    @Test("the observer counts the run's messages and their causes, and nobody else's")
+    func observer() {
+        let observer = OutboundObserver(queue: "q", accountPrefix: "bench_runx_")
+        func body(account: String, causedBy: String?) -> [UInt8] {
+            var data: JSONObject = ["account_id": .string(account)]
+            if let causedBy { data["caused_by"] = .string(causedBy) }
+            return JSONValue.object(["id": "m", "data": .object(data)]).serializedBytes
+        }
+        let now = ContinuousClock.now
+        observer.note(body(account: "bench_runx_acc_1", causedBy: "bench_runx_evt_fail_85"), routingKey: "message.email", at: now)
+        observer.note(body(account: "bench_runx_acc_2", causedBy: nil), routingKey: "task.review", at: now)
+        observer.note(body(account: "bench_other_acc_1", causedBy: "e"), routingKey: "message.email", at: now)
+        observer.note(Array("not json".utf8), routingKey: "message.email", at: now)
+        let tally = observer.snapshot
+        #expect(tally.count == 2 && observer.seenCount == 2)
+        #expect(tally.others == 2)
+        #expect(tally.byRoutingKey == ["message.email": 1, "task.review": 1])
+        #expect(tally.causes.map(\.eventID) == ["bench_runx_evt_fail_85"])
     }
 }
