@@ -78,8 +78,20 @@ public enum CeilingBenchmarks {
         }
         do {
             try await admin.declare(topology)
-            _ = try await admin.purge(queue: relaySource)
-            _ = try await admin.purge(queue: relayTarget)
+            // Left over from an interrupted run? A quorum queue declared a moment ago can answer
+            // a purge with 541 (its process not started yet): wait and try again.
+            for queue in [relaySource, relayTarget] {
+                var attempt = 1
+                while true {
+                    do {
+                        _ = try await admin.purge(queue: queue)
+                        break
+                    } catch where attempt < 10 {
+                        attempt += 1
+                        try await Task.sleep(for: .milliseconds(300))
+                    }
+                }
+            }
             let body = invoiceCreated(0, accounts: 1, runID: "relay")
             for start in stride(from: 0, to: messages, by: 500) {
                 try await publisher.publish((start..<min(start + 500, messages)).map { index in
