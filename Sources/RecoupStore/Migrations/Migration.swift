@@ -21,6 +21,7 @@ extension Migration {
         .v4Journeys,
         .v5Replies,
         .v6AuditChain,
+        .v7TimerInvoiceIndex,
     ]
 
     /// The newest schema version this build knows; readiness requires the database to be at it.
