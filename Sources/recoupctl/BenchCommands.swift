@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure performance against the configured servers (use a bench database and vhost: Deploy/dev bench).",
-        subcommands: [Ceilings.self, Run.self])
+        subcommands: [Ceilings.self, Run.self, Timers.self])
 
     /// The configuration and policy a bench command runs with; refused unless the environment
     /// is a development one, since every bench writes real rows and messages.
