@@ -62,6 +62,7 @@ public enum TimerBenchmark {
         public var outboxMessages: Int
     }
 
+    /// Everything one run found: how the population was made, the claim plan, the firing.
     public struct Report: Sendable {
         public var seeding: Seeding
         public var plan: ClaimPlan
@@ -92,45 +93,15 @@ public enum TimerBenchmark {
     /// its own. `progress` hears a line every ten seconds of firing.
     public static func run(pending: Int, due: Int, workers: Int, configuration: RecoupConfiguration, policy: LoadedPolicy,
                            logger: Logger, progress: @escaping @Sendable (String) -> Void) async throws -> Report {
-        guard let adminURL = configuration.postgres.adminURL else {
-            throw SeedError("postgres.admin_url (or RECOUP_POSTGRES_ADMIN_URL) is needed to VACUUM ANALYZE the seeded tables")
-        }
         let holder = ReactionsHolder(policy.reactions)
-        let runID = "timers_" + String(UUID().uuidString.prefix(8)).lowercased()
         let seeded = ContinuousClock.now
-        let (templates, layout) = try await configuration.withCommandPool(applicationName: "recoupctl-bench-timers", logger: logger) { pool in
-            try await RecoupDaemon.requireCurrentSchema(pool: pool)
-            let stillPending = try await pool.withConnection { connection in
-                try connection.query("SELECT count(*) FROM recoup.timers WHERE fired_at IS NULL AND cancelled_at IS NULL")
-                    .first!.decode(Int.self, at: 0)
-            }
-            guard stillPending == 0 else {
-                throw SeedError("the database holds \(stillPending) pending timers already; the benchmark counts on a fresh one")
-            }
-            let recorder = EventRecorder(clock: .controlled, holder: holder)
-            let templates = try await recordTemplates(count: min(20, due), runID: runID, recorder: recorder, pool)
-            let layout = try Layout(pending: pending, due: due, templates: templates.items)
-            try await copy(templates, layout: layout, prefix: "bench_\(runID)", pool)
-            return (templates, layout)
-        }
-        let analyzed = ContinuousClock.now
-        let admin = PostgresPool(configuration: PostgresConfiguration(url: adminURL, poolSize: 1, applicationName: "recoupctl-bench-timers"),
-                                 logger: logger)
-        try await using(admin, close: { await $0.close() }) { admin in
-            // Without it autovacuum would take on the million new rows in the middle of the firing.
-            try await admin.withConnection { connection in
-                let tables = try connection.query("SELECT tablename FROM pg_tables WHERE schemaname = 'recoup' ORDER BY 1")
-                    .map { "recoup." + (try connection.quoteIdentifier(try $0.decode(String.self, at: 0))) }
-                try connection.executeScript("VACUUM ANALYZE \(tables.joined(separator: ", "))")
-            }
-        }
-        let analyzeSeconds = (ContinuousClock.now - analyzed).seconds
-
+        let (templates, layout, analyzeSeconds) = try await seed(pending: pending, due: due, holder: holder,
+                                                                 configuration: configuration, logger: logger)
         let fireAt = templates.fireAt
         let runner = TimerRunner(clock: .controlled, holder: holder)
-        var pool = configuration.postgresConfiguration(applicationName: "recoupctl-bench-timers")
-        pool.poolSize = workers
-        return try await using(PostgresPool(configuration: pool, logger: logger), close: { await $0.close() }) { pool in
+        var firingPool = configuration.postgresConfiguration(applicationName: applicationName)
+        firingPool.poolSize = workers
+        return try await using(PostgresPool(configuration: firingPool, logger: logger), close: { await $0.close() }) { pool in
             let counts = try await pool.transaction { connection in
                 try StoreClock.set(fireAt, connection)
                 return try population(fireAt: fireAt, connection)
@@ -155,6 +126,47 @@ public enum TimerBenchmark {
             firing.outboxMessages = after.1
             return Report(seeding: seeding, plan: plan, firing: firing)
         }
+    }
+
+    /// `application_name` of every session the benchmark opens.
+    static let applicationName = "recoupctl-bench-timers"
+
+    /// Records the templates and copies them into the asked population (refusing a database
+    /// that holds pending timers already: they would be counted), then VACUUM ANALYZE as the
+    /// schema owner. Returns the templates, the layout and the seconds VACUUM ANALYZE took.
+    private static func seed(pending: Int, due: Int, holder: ReactionsHolder, configuration: RecoupConfiguration,
+                             logger: Logger) async throws -> (Templates, Layout, Double) {
+        guard let adminURL = configuration.postgres.adminURL else {
+            throw SeedError("postgres.admin_url (or RECOUP_POSTGRES_ADMIN_URL) is needed to VACUUM ANALYZE the seeded tables")
+        }
+        let runID = "timers_" + String(UUID().uuidString.prefix(8)).lowercased()
+        let (templates, layout) = try await configuration.withCommandPool(applicationName: applicationName, logger: logger) { pool in
+            try await RecoupDaemon.requireCurrentSchema(pool: pool)
+            let stillPending = try await pool.withConnection { connection in
+                try connection.query("SELECT count(*) FROM recoup.timers WHERE fired_at IS NULL AND cancelled_at IS NULL")
+                    .first!.decode(Int.self, at: 0)
+            }
+            guard stillPending == 0 else {
+                throw SeedError("the database holds \(stillPending) pending timers already; the benchmark counts on a fresh one")
+            }
+            let recorder = EventRecorder(clock: .controlled, holder: holder)
+            let templates = try await recordTemplates(count: min(20, due), runID: runID, recorder: recorder, pool)
+            let layout = try Layout(pending: pending, due: due, templates: templates.items)
+            try await copy(templates, layout: layout, prefix: "bench_\(runID)", pool)
+            return (templates, layout)
+        }
+        let analyzed = ContinuousClock.now
+        let admin = PostgresPool(configuration: PostgresConfiguration(url: adminURL, poolSize: 1, applicationName: applicationName),
+                                 logger: logger)
+        try await using(admin, close: { await $0.close() }) { admin in
+            // Without it autovacuum would take on the million new rows in the middle of the firing.
+            try await admin.withConnection { connection in
+                let tables = try connection.query("SELECT tablename FROM pg_tables WHERE schemaname = 'recoup' ORDER BY 1")
+                    .map { "recoup." + (try connection.quoteIdentifier(try $0.decode(String.self, at: 0))) }
+                try connection.executeScript("VACUUM ANALYZE \(tables.joined(separator: ", "))")
+            }
+        }
+        return (templates, layout, (ContinuousClock.now - analyzed).seconds)
     }
 
     /// Pending timers, and how many of them are due at `fireAt`.
