@@ -196,7 +196,7 @@ public enum TimerBenchmark {
                 group.addTask {
                     var tally = Tally()
                     while true {
-                        let report = try await pool.transaction { try runner.fireDue(limit: batchSize, $0) }
+                        let report = try await runner.fireDue(limit: batchSize, pool: pool)
                         guard report.claimed > 0 else { return tally }
                         tally.fired += report.fired
                         tally.failed += report.failed
