@@ -15,13 +15,17 @@ public enum Outbox {
     /// Adds `message` unless one with its id is already there (the same decision made twice).
     @discardableResult
     public static func enqueue(_ message: OutboundMessage, at now: Date, _ connection: PostgresConnection) throws -> Bool {
-        let inserted = try connection.execute("""
-            INSERT INTO recoup.outbox (message_id, account_id, exchange, routing_key, body, message_type, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7)
-            ON CONFLICT (message_id) DO NOTHING
-            """, [message.messageID, message.accountID, message.exchange, message.routingKey, message.body, message.type, now])
-        if inserted == 1 { try connection.notify(channel: notifyChannel) }
-        return inserted == 1
+        // The insert and its NOTIFY in one round trip; a duplicate returns no row, notifies nobody.
+        try connection.query("""
+            WITH inserted AS (
+                INSERT INTO recoup.outbox (message_id, account_id, exchange, routing_key, body, message_type, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                ON CONFLICT (message_id) DO NOTHING
+                RETURNING 1
+            )
+            SELECT pg_notify($8, '') FROM inserted
+            """, [message.messageID, message.accountID, message.exchange, message.routingKey, message.body, message.type, now,
+                  notifyChannel]).count == 1
     }
 
     /// An unpublished outbox row.
