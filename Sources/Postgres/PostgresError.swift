@@ -46,6 +46,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         isSerializationFailure || isDeadlock || isConnectionFailure
     }
 
+    /// The database cannot be reached at all (no connection, or the pool closed): not the
+    /// statement's fault, so what waits on it should wait rather than be blamed.
+    public var isUnavailable: Bool { kind == .connection || kind == .closed }
+
     /// The connection is unusable (refused, lost, or ended by the server).
     public var isConnectionFailure: Bool {
         kind == .connection || Self.isConnectionSQLState(sqlState)

@@ -69,7 +69,7 @@ public struct JourneyReactions: Sendable {
             let payload = StagePayload(stage: stage.stage.rawValue, tone: stage.tone, actions: stage.actions, rules: stage.rules,
                                        causedBy: causedBy)
             timers.append(TimerSpec(kind: Self.timerKind, dedupeKey: "\(Self.timerKind):\(invoiceID):\(causedBy):\(index)",
-                                              dueAt: dueAt, accountID: accountID, invoiceID: invoiceID, payload: payload.json))
+                                    dueAt: dueAt, accountID: accountID, invoiceID: invoiceID, payload: payload.json))
             planned.append(.object([
                 "stage": .string(stage.stage.rawValue), "date": .string(stage.date.description), "due_at": .string(Timestamps.format(dueAt)),
                 "tone": .string(stage.tone.rawValue), "channels": .array(stage.actions.messages.map { .string($0.rawValue) }),
@@ -252,9 +252,7 @@ public struct JourneyReactions: Sendable {
             effects += try send(touch, stages: touch.keys.map { stages[$0]! }, invoices: invoices, account: account,
                                 audit: audit, now: now, connection)
         }
-        for member in group where member.timerID != timer.timerID {
-            try TimerStore.markFired([member.timerID], at: now, connection)
-        }
+        try TimerStore.markFired(group.map(\.timerID).filter { $0 != timer.timerID }, at: now, connection)
         return effects
     }
 

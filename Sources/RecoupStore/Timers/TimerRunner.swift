@@ -41,7 +41,7 @@ public struct TimerRunner: Sendable {
     public func fireDue(limit: Int, pool: PostgresPool) async throws -> Report {
         do {
             return try await pool.transaction { try self.fireDue(limit: limit, isolating: false, $0) }
-        } catch let error as PostgresError where error.isTransient || error.kind == .connection || error.kind == .closed {
+        } catch let error as PostgresError where error.isTransient || error.isUnavailable {
             throw error
         } catch {
             return try await pool.transaction { try self.fireDue(limit: limit, isolating: true, $0) }

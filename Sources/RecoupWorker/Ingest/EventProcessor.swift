@@ -55,7 +55,7 @@ public struct EventProcessor: Sendable {
                     logger.notice("database reachable again", metadata: ["waited_ms": "\((ContinuousClock.now - since).milliseconds)"])
                 }
                 return .processed(outcome)
-            } catch let error as PostgresError where error.kind == .connection || error.kind == .closed {
+            } catch let error as PostgresError where error.isUnavailable {
                 // The database is unreachable: not the message's fault. Wait for it, without
                 // counting deliveries, until it is back or we are told to stop.
                 if unavailableSince == nil {
@@ -91,22 +91,21 @@ public struct EventProcessor: Sendable {
         deliveryCounts: [Int]
     ) async -> [Disposition] {
         precondition(events.count == deliveryCounts.count)
-        guard events.count > 1 else {
-            return await zip(events, deliveryCounts).asyncMap { event, count in
+        func oneByOne() async -> [Disposition] {
+            await zip(events, deliveryCounts).asyncMap { event, count in
                 await process(.success(event), queue: queue, deliveryCount: count)
             }
         }
+        guard events.count > 1 else { return await oneByOne() }
         do {
             let recorder = self.recorder
             let recorded = try await pool.transaction(maxAttempts: settings.transientAttempts) { connection in
                 try events.map { try recorder.record($0, queue: queue.name, connection: connection) }
             }
             return recorded.map { .processed($0) }
-        } catch let error as PostgresError where error.kind == .connection || error.kind == .closed {
+        } catch let error as PostgresError where error.isUnavailable {
             // Not any event's fault: one at a time, each waits for the database as usual.
-            return await zip(events, deliveryCounts).asyncMap { event, count in
-                await process(.success(event), queue: queue, deliveryCount: count)
-            }
+            return await oneByOne()
         } catch {
             logger.debug("batch rolled back; trying its halves", metadata: [
                 "events": "\(events.count)", "error": "\(Self.summary(of: error))",
