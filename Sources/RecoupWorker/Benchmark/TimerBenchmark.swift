@@ -99,8 +99,7 @@ public enum TimerBenchmark {
                                                                  configuration: configuration, logger: logger)
         let fireAt = templates.fireAt
         let runner = TimerRunner(clock: .controlled, holder: holder)
-        var firingPool = configuration.postgresConfiguration(applicationName: applicationName)
-        firingPool.poolSize = workers
+        let firingPool = configuration.postgresConfiguration(applicationName: applicationName, poolSize: workers)
         return try await using(PostgresPool(configuration: firingPool, logger: logger), close: { await $0.close() }) { pool in
             let counts = try await pool.transaction { connection in
                 try StoreClock.set(fireAt, connection)
@@ -112,9 +111,8 @@ public enum TimerBenchmark {
             let seeding = Seeding(accounts: due, invoices: layout.dueInvoices + layout.futureInvoices,
                                   recorded: templates.items.count, pending: counts.pending, due: counts.due, fireAt: fireAt,
                                   seconds: (ContinuousClock.now - seeded).seconds, analyzeSeconds: analyzeSeconds)
-            // The daemon's own service says how many timers a batch claims, so the two cannot drift.
-            let batchSize = TimerSchedulerService(pool: pool, runner: runner, listenerConfiguration: pool.configuration,
-                                                  counters: Counters(), logger: logger).batchSize
+            // The daemon's own batch size, so the two cannot drift.
+            let batchSize = TimerSchedulerService.batchSize
             let plan = try await claimPlan(fireAt: fireAt, limit: batchSize, configuration: pool.configuration, logger: logger)
             var firing = try await fire(workers: workers, batchSize: batchSize, runner: runner, due: due, pool: pool, progress: progress)
             let after = try await pool.withConnection { connection in
@@ -136,37 +134,34 @@ public enum TimerBenchmark {
     /// schema owner. Returns the templates, the layout and the seconds VACUUM ANALYZE took.
     private static func seed(pending: Int, due: Int, holder: ReactionsHolder, configuration: RecoupConfiguration,
                              logger: Logger) async throws -> (Templates, Layout, Double) {
-        guard let adminURL = configuration.postgres.adminURL else {
-            throw SeedError("postgres.admin_url (or RECOUP_POSTGRES_ADMIN_URL) is needed to VACUUM ANALYZE the seeded tables")
-        }
-        let runID = "timers_" + String(UUID().uuidString.prefix(8)).lowercased()
-        let (templates, layout) = try await configuration.withCommandPool(applicationName: applicationName, logger: logger) { pool in
-            try await RecoupDaemon.requireCurrentSchema(pool: pool)
-            let stillPending = try await pool.withConnection { connection in
-                try connection.query("SELECT count(*) FROM recoup.timers WHERE fired_at IS NULL AND cancelled_at IS NULL")
-                    .first!.decode(Int.self, at: 0)
+        // The admin pool is opened first, so a missing admin URL fails before any seeding.
+        try await configuration.withAdminPool(applicationName: applicationName, for: "VACUUM ANALYZE the seeded tables",
+                                              logger: logger) { admin in
+            let runID = "timers_" + String(UUID().uuidString.prefix(8)).lowercased()
+            let (templates, layout) = try await configuration.withCommandPool(applicationName: applicationName, logger: logger) { pool in
+                try await RecoupDaemon.requireCurrentSchema(pool: pool)
+                let stillPending = try await pool.withConnection { connection in
+                    try connection.query("SELECT count(*) FROM recoup.timers WHERE fired_at IS NULL AND cancelled_at IS NULL")
+                        .first!.decode(Int.self, at: 0)
+                }
+                guard stillPending == 0 else {
+                    throw SeedError("the database holds \(stillPending) pending timers already; the benchmark counts on a fresh one")
+                }
+                let recorder = EventRecorder(clock: .controlled, holder: holder)
+                let templates = try await recordTemplates(count: min(20, due), runID: runID, recorder: recorder, pool)
+                let layout = try Layout(pending: pending, due: due, templates: templates.items)
+                try await copy(templates, layout: layout, prefix: "bench_\(runID)", pool)
+                return (templates, layout)
             }
-            guard stillPending == 0 else {
-                throw SeedError("the database holds \(stillPending) pending timers already; the benchmark counts on a fresh one")
-            }
-            let recorder = EventRecorder(clock: .controlled, holder: holder)
-            let templates = try await recordTemplates(count: min(20, due), runID: runID, recorder: recorder, pool)
-            let layout = try Layout(pending: pending, due: due, templates: templates.items)
-            try await copy(templates, layout: layout, prefix: "bench_\(runID)", pool)
-            return (templates, layout)
-        }
-        let analyzed = ContinuousClock.now
-        let admin = PostgresPool(configuration: PostgresConfiguration(url: adminURL, poolSize: 1, applicationName: applicationName),
-                                 logger: logger)
-        try await using(admin, close: { await $0.close() }) { admin in
+            let analyzed = ContinuousClock.now
             // Without it autovacuum would take on the million new rows in the middle of the firing.
             try await admin.withConnection { connection in
                 let tables = try connection.query("SELECT tablename FROM pg_tables WHERE schemaname = 'recoup' ORDER BY 1")
                     .map { "recoup." + (try connection.quoteIdentifier(try $0.decode(String.self, at: 0))) }
                 try connection.executeScript("VACUUM ANALYZE \(tables.joined(separator: ", "))")
             }
+            return (templates, layout, (ContinuousClock.now - analyzed).seconds)
         }
-        return (templates, layout, (ContinuousClock.now - analyzed).seconds)
     }
 
     /// Pending timers, and how many of them are due at `fireAt`.

@@ -90,14 +90,7 @@ public enum RecoupDaemon {
 
     /// Applies pending migrations with the admin URL (the schema owner).
     public static func migrate(configuration: RecoupConfiguration, logger: Logger) async throws {
-        guard let adminURL = configuration.postgres.adminURL else {
-            throw ConfigError(file: configuration.file, line: nil,
-                              message: "postgres.admin_url (or RECOUP_POSTGRES_ADMIN_URL) is needed to migrate")
-        }
-        let pool = PostgresPool(
-            configuration: PostgresConfiguration(url: adminURL, poolSize: 1, applicationName: "recoup-migrate"),
-            logger: logger)
-        let report = try await using(pool, close: { await $0.close() }) { pool in
+        let report = try await configuration.withAdminPool(applicationName: "recoup-migrate", for: "migrate", logger: logger) { pool in
             try await Migrator(logger: logger).migrate(pool: pool, appRole: configuration.postgres.appRole)
         }
         logger.info("schema is current", metadata: [

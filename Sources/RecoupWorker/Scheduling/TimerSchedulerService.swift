@@ -16,7 +16,8 @@ final class TimerSchedulerService: Service {
     let listenerConfiguration: PostgresConfiguration
     let counters: Counters
     let logger: Logger
-    let batchSize = 200
+    /// Timers claimed and fired per transaction (the timer benchmark fires in batches of it).
+    static let batchSize = 200
     let pollInterval: Duration = .seconds(1)
 
     init(pool: PostgresPool, runner: TimerRunner, listenerConfiguration: PostgresConfiguration, counters: Counters, logger: Logger) {
@@ -33,7 +34,7 @@ final class TimerSchedulerService: Service {
         let loop = WakeableLoop(listenerConfiguration: listenerConfiguration,
                                 channels: [StoreClock.notifyChannel, TimerStore.notifyChannel], logger: logger)
         await loop.run(describe: TimerRunner.summary(of:)) { [self] in
-            let runner = self.runner, batchSize = self.batchSize
+            let runner = self.runner, batchSize = Self.batchSize
             let report = try await runner.fireDue(limit: batchSize, pool: pool)
             record(report)
             if report.claimed == batchSize { return .zero }
