@@ -22,6 +22,12 @@ struct FaultInjectionTests {
           lanes: 2
         """
 
+    /// What each event's transaction waits inside the database while the stream runs, so the
+    /// stream lasts tens of seconds whatever recoupd's speed: every fault then lands in the
+    /// middle of it (a broker takes seconds to stop; a batching recoupd consumes 10,000 events
+    /// in about as long). Batches still form: the wait is per event, inside their transaction.
+    static let recordingPaceMilliseconds = 5
+
     /// The stream every test here uses: 10,000 events, 500 accounts' payment failures among them
     /// (500 notices and 500 retry commands to publish).
     static func stream(_ prefix: String) -> EventStream {
@@ -43,6 +49,7 @@ struct FaultInjectionTests {
         try await world.clock("set", now)
         try await world.publish(stream.setup)
         try await world.waitForProcessed(stream.setup.count, timeout: .seconds(300))
+        try await world.paceRecording(milliseconds: Self.recordingPaceMilliseconds)
         try await world.publish(stream.events)
 
         try await fault(world)

@@ -23,4 +23,19 @@ extension DaemonHarness {
     func curePoison() async throws {
         try await query { try $0.executeScript("DROP TRIGGER test_poison ON recoup.invoices") }
     }
+
+    /// Makes every event's inbox insert wait `milliseconds` inside its transaction: a stand-in
+    /// for a slower database, which paces recoupd without changing how it records events.
+    func paceRecording(milliseconds: Int) async throws {
+        try await query { connection in
+            try connection.executeScript("""
+                CREATE FUNCTION recoup.test_pace() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM pg_sleep(\(Double(milliseconds) / 1000));
+                    RETURN NEW;
+                END $$;
+                CREATE TRIGGER test_pace BEFORE INSERT ON recoup.inbox FOR EACH ROW EXECUTE FUNCTION recoup.test_pace();
+                """)
+        }
+    }
 }
