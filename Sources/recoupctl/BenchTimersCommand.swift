@@ -28,12 +28,14 @@ extension BenchCommand {
 
         func run() async throws {
             let (configuration, policy) = try BenchCommand.load(options)
+            // Written at once, not buffered: a firing stopped midway keeps what was found before it.
+            let say: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data("\($0)\n".utf8)) }
             let report = try await TimerBenchmark.run(
                 pending: pending, due: due, workers: workers, configuration: configuration, policy: policy,
-                logger: makeLogger(configuration)) { line in
+                logger: makeLogger(configuration), announce: say) { line in
                 FileHandle.standardError.write(Data("\(line)\n".utf8))
             }
-            for line in report.lines { print(line) }
+            report.firing.lines.forEach(say)
         }
     }
 }

@@ -38,6 +38,12 @@ public enum TimerBenchmark {
         public var seconds: Double
         /// Of `seconds`, spent in VACUUM ANALYZE.
         public var analyzeSeconds: Double
+
+        public var line: String {
+            "seeded: \(pending) pending stage timers, \(due) due at \(Timestamps.format(fireAt)), for \(invoices) invoices "
+                + "of \(accounts) accounts (\(recorded) recorded through the recorder, the rest copied) in "
+                + "\(formatSeconds(seconds)) s (VACUUM ANALYZE \(formatSeconds(analyzeSeconds)) s)"
+        }
     }
 
     /// The plan PostgreSQL chose for the scheduler's claim query on the seeded table.
@@ -45,6 +51,7 @@ public enum TimerBenchmark {
         /// Node types from the top, each with the relation and index it reads, if any.
         public var nodes: [String]
         public var summary: String { nodes.joined(separator: " > ") }
+        public var line: String { "claim plan: \(summary) (no sequential scan of recoup.timers)" }
     }
 
     /// What firing every due timer did.
@@ -60,6 +67,17 @@ public enum TimerBenchmark {
         public var pendingAfter: Int
         public var dueAfter: Int
         public var outboxMessages: Int
+
+        public var lines: [String] {
+            [
+                "fired: \(fired) fired, \(failed) failed in \(formatSeconds(seconds)) s = \(String(format: "%.0f", perSecond))/s "
+                    + "(\(workers) worker\(workers == 1 ? "" : "s"), \(batches) batch\(batches == 1 ? "" : "es") of up to \(batchSize), "
+                    + "as recoupd's scheduler claims them)",
+                "after: \(pendingAfter) pending, \(dueAfter) due; \(outboxMessages) outbox messages queued by the firing",
+                "target (issue 7): \(String(format: "%.0f", targetPerSecond))/s for 100000 due among 1000000 pending: "
+                    + (perSecond >= targetPerSecond ? "met" : "not met"),
+            ]
+        }
     }
 
     /// Everything one run found: how the population was made, the claim plan, the firing.
@@ -69,30 +87,18 @@ public enum TimerBenchmark {
         public var firing: Firing
 
         /// The report as printed, one finding a line.
-        public var lines: [String] {
-            let fireAt = Timestamps.format(seeding.fireAt)
-            return [
-                "seeded: \(seeding.pending) pending stage timers, \(seeding.due) due at \(fireAt), for \(seeding.invoices) invoices "
-                    + "of \(seeding.accounts) accounts (\(seeding.recorded) recorded through the recorder, the rest copied) in "
-                    + "\(format(seeding.seconds)) s (VACUUM ANALYZE \(format(seeding.analyzeSeconds)) s)",
-                "claim plan: \(plan.summary) (no sequential scan of recoup.timers)",
-                "fired: \(firing.fired) fired, \(firing.failed) failed in \(format(firing.seconds)) s = "
-                    + "\(String(format: "%.0f", firing.perSecond))/s (\(firing.workers) worker\(firing.workers == 1 ? "" : "s"), "
-                    + "\(firing.batches) batch\(firing.batches == 1 ? "" : "es") of up to \(firing.batchSize), as recoupd's scheduler claims them)",
-                "after: \(firing.pendingAfter) pending, \(firing.dueAfter) due; \(firing.outboxMessages) outbox messages queued by the firing",
-                "target (issue 7): \(String(format: "%.0f", targetPerSecond))/s for 100000 due among 1000000 pending: "
-                    + (firing.perSecond >= targetPerSecond ? "met" : "not met"),
-            ]
-        }
-
-        private func format(_ seconds: Double) -> String { String(format: "%.2f", seconds) }
+        public var lines: [String] { [seeding.line, plan.line] + firing.lines }
     }
+
+    static func formatSeconds(_ seconds: Double) -> String { String(format: "%.2f", seconds) }
 
     /// Seeds `pending` stage timers with `due` of them due (one per account), checks the claim
     /// plan, then fires every due timer with `workers` scheduler loops, each on a connection of
-    /// its own. `progress` hears a line every ten seconds of firing.
+    /// its own. `announce` hears the seeding's and the plan's lines as soon as they are known (a
+    /// long firing that is interrupted keeps them); `progress` a line every ten seconds of firing.
     public static func run(pending: Int, due: Int, workers: Int, configuration: RecoupConfiguration, policy: LoadedPolicy,
-                           logger: Logger, progress: @escaping @Sendable (String) -> Void) async throws -> Report {
+                           logger: Logger, announce: @Sendable (String) -> Void,
+                           progress: @escaping @Sendable (String) -> Void) async throws -> Report {
         let holder = ReactionsHolder(policy.reactions)
         let seeded = ContinuousClock.now
         let (templates, layout, analyzeSeconds) = try await seed(pending: pending, due: due, holder: holder,
@@ -113,7 +119,9 @@ public enum TimerBenchmark {
                                   seconds: (ContinuousClock.now - seeded).seconds, analyzeSeconds: analyzeSeconds)
             // The daemon's own batch size, so the two cannot drift.
             let batchSize = TimerSchedulerService.batchSize
+            announce(seeding.line)
             let plan = try await claimPlan(fireAt: fireAt, limit: batchSize, configuration: pool.configuration, logger: logger)
+            announce(plan.line)
             var firing = try await fire(workers: workers, batchSize: batchSize, runner: runner, due: due, pool: pool, progress: progress)
             let after = try await pool.withConnection { connection in
                 (try population(fireAt: fireAt, connection),
