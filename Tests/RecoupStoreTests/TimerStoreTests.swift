@@ -254,4 +254,31 @@ struct TimerRunnerFailureTests {
             }
         }
     }
+
+    @Test("a claim among thousands of timers tied on one due time reads the batch in index order, with no sort")
+    func claimReadsInIndexOrder() async throws {
+        try await MigrationTests.withDatabase { owner, _ in
+            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+            let (plan, claimed) = try await owner.withConnection { connection in
+                // A month-start wave: every stage due at the same send hour.
+                try connection.executeScript("""
+                    INSERT INTO recoup.timers (kind, dedupe_key, due_at, account_id, invoice_id, payload, created_at)
+                    SELECT 'journey.stage', 'k' || n, '2027-01-01 09:00+00', 'a' || n, 'in_' || n, '{}', now()
+                      FROM generate_series(1, 5000) n;
+                    ANALYZE recoup.timers;
+                    """)
+                let at = Date(timeIntervalSince1970: 1_798_794_000) // 2027-01-01T09:00:00Z
+                let plan = try connection.query("EXPLAIN (ANALYZE, FORMAT TEXT) " + TimerStore.claimDueSQL, [at, 200])
+                    .map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+                try connection.executeScript("BEGIN")
+                let claimed = try TimerStore.claimDue(now: at, limit: 200, connection).map(\.timerID)
+                try connection.executeScript("ROLLBACK")
+                return (plan, claimed)
+            }
+            #expect(plan.contains("timers_due_idx") && !plan.contains("Sort") && !plan.contains("Seq Scan"), "\(plan)")
+            // The index scan stops after the batch instead of reading the 5,000 tied timers.
+            #expect(plan.contains("Index Scan using timers_due_idx on timers") && plan.contains("rows=200 loops=1"), "\(plan)")
+            #expect(claimed == claimed.sorted() && claimed.count == 200)
+        }
+    }
 }

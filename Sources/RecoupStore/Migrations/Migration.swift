@@ -22,6 +22,7 @@ extension Migration {
         .v5Replies,
         .v6AuditChain,
         .v7TimerInvoiceIndex,
+        .v8TimerDueOrderIndex,
     ]
 
     /// The newest schema version this build knows; readiness requires the database to be at it.

@@ -90,17 +90,21 @@ public enum TimerStore {
             """, [dedupeKey, now])
     }
 
+    /// The claim `claimDue` sends ($1 the time, $2 the limit), public so the timer benchmark and
+    /// the tests can EXPLAIN exactly it: it must read `timers_due_idx` in order, never sort.
+    public static let claimDueSQL = """
+        SELECT timer_id, kind, dedupe_key, due_at, account_id, invoice_id, payload::text, attempts
+          FROM recoup.timers
+         WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= $1
+         ORDER BY due_at, timer_id
+         LIMIT $2
+           FOR UPDATE SKIP LOCKED
+        """
+
     /// Claims up to `limit` timers due at `now`, oldest first, skipping those another
     /// transaction holds. The claim lasts until the caller's transaction ends.
     public static func claimDue(now: Date, limit: Int, _ connection: PostgresConnection) throws -> [DueTimer] {
-        try connection.query("""
-            SELECT timer_id, kind, dedupe_key, due_at, account_id, invoice_id, payload::text, attempts
-              FROM recoup.timers
-             WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= $1
-             ORDER BY due_at, timer_id
-             LIMIT $2
-               FOR UPDATE SKIP LOCKED
-            """, [now, limit]).map { row in
+        try connection.query(claimDueSQL, [now, limit]).map { row in
             let payloadText = try row.decode(String.self, at: 6)
             return DueTimer(
                 timerID: try row.decode(Int64.self, at: 0),

@@ -120,7 +120,7 @@ public enum TimerBenchmark {
             // The daemon's own batch size, so the two cannot drift.
             let batchSize = TimerSchedulerService.batchSize
             announce(seeding.line)
-            let plan = try await claimPlan(fireAt: fireAt, limit: batchSize, configuration: pool.configuration, logger: logger)
+            let plan = try await claimPlan(fireAt: fireAt, limit: batchSize, pool: pool)
             announce(plan.line)
             var firing = try await fire(workers: workers, batchSize: batchSize, runner: runner, due: due, pool: pool, progress: progress)
             let after = try await pool.withConnection { connection in
