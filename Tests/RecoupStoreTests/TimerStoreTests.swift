@@ -281,4 +281,33 @@ struct TimerRunnerFailureTests {
             #expect(claimed == claimed.sorted() && claimed.count == 200)
         }
     }
+
+    @Test("with no statistics yet (a new database filling fast), marking fired reads the primary key and the next due time one index entry")
+    func plansHoldWithoutStatistics() async throws {
+        try await MigrationTests.withDatabase { owner, _ in
+            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+            let plans = try await owner.withConnection { connection in
+                // 5,000 pending timers and never an ANALYZE: PostgreSQL guesses that 0.5 % of
+                // rows are NULL in each of fired_at and cancelled_at, so the pending index looks
+                // like a handful of rows. Long-lived sessions keep the generic plan made then.
+                try connection.executeScript("""
+                    ALTER TABLE recoup.timers SET (autovacuum_enabled = false);
+                    INSERT INTO recoup.timers (kind, dedupe_key, due_at, account_id, invoice_id, payload, created_at)
+                    SELECT 'journey.stage', 'k' || n, '2027-01-01 09:00+00'::timestamptz + n * interval '1 second', 'a' || n, 'in_' || n, '{}', now()
+                      FROM generate_series(1, 5000) n;
+                    SET plan_cache_mode = force_generic_plan;
+                    """)
+                try connection.executeScript("PREPARE mark_fired(text, timestamptz) AS " + TimerStore.markFiredSQL)
+                let markFired = try connection.query("EXPLAIN (ANALYZE, FORMAT TEXT) EXECUTE mark_fired('{10,20,30}', now())")
+                    .map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+                try connection.executeScript("PREPARE next_due AS " + TimerStore.nextDueSQL)
+                let nextDue = try connection.query("EXPLAIN (ANALYZE, FORMAT TEXT) EXECUTE next_due")
+                    .map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+                return (markFired, nextDue)
+            }
+            #expect(plans.0.contains("timers_pkey") && !plans.0.contains("timers_due_idx"), "\(plans.0)")
+            #expect(plans.1.contains("Limit") && plans.1.contains("timers_due_idx") && plans.1.contains("rows=1 loops=1")
+                        && !plans.1.contains("rows=5000"), "\(plans.1)")
+        }
+    }
 }
