@@ -245,9 +245,7 @@ struct TimerRunnerFailureTests {
                 return try [
                     "UPDATE recoup.timers SET cancelled_at = now() WHERE kind = 'journey.stage' AND invoice_id = 'in_7' AND fired_at IS NULL AND cancelled_at IS NULL",
                     "SELECT payload->>'stage' FROM recoup.timers WHERE kind = 'journey.stage' AND invoice_id = 'in_7' AND due_at <= now() AND fired_at IS NULL AND cancelled_at IS NULL",
-                ].map { sql in
-                    try connection.query("EXPLAIN " + sql).map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
-                }
+                ].map { try connection.explain($0) }
             }
             for plan in plans {
                 #expect(plan.contains("timers_invoice_kind_idx") && !plan.contains("Seq Scan"), "\(plan)")
@@ -268,8 +266,7 @@ struct TimerRunnerFailureTests {
                     ANALYZE recoup.timers;
                     """)
                 let at = Date(timeIntervalSince1970: 1_798_794_000) // 2027-01-01T09:00:00Z
-                let plan = try connection.query("EXPLAIN (ANALYZE, FORMAT TEXT) " + TimerStore.claimDueSQL, [at, 200])
-                    .map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+                let plan = try connection.explain(TimerStore.claimDueSQL, [at, 200], analyze: true)
                 try connection.executeScript("BEGIN")
                 let claimed = try TimerStore.claimDue(now: at, limit: 200, connection).map(\.timerID)
                 try connection.executeScript("ROLLBACK")
@@ -298,11 +295,9 @@ struct TimerRunnerFailureTests {
                     SET plan_cache_mode = force_generic_plan;
                     """)
                 try connection.executeScript("PREPARE mark_fired(text, timestamptz) AS " + TimerStore.markFiredSQL)
-                let markFired = try connection.query("EXPLAIN (ANALYZE, FORMAT TEXT) EXECUTE mark_fired('{10,20,30}', now())")
-                    .map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+                let markFired = try connection.explain("EXECUTE mark_fired('{10,20,30}', now())", analyze: true)
                 try connection.executeScript("PREPARE next_due AS " + TimerStore.nextDueSQL)
-                let nextDue = try connection.query("EXPLAIN (ANALYZE, FORMAT TEXT) EXECUTE next_due")
-                    .map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+                let nextDue = try connection.explain("EXECUTE next_due", analyze: true)
                 return (markFired, nextDue)
             }
             #expect(plans.0.contains("timers_pkey") && !plans.0.contains("timers_due_idx"), "\(plans.0)")

@@ -6,12 +6,21 @@ import RecoupCore
 /// balance, segment, and the account's recent touches, replies, disputes, signals and
 /// payments. Reply texts stay out (ids, channels and times only).
 enum EscalationContext {
+    /// The account's latest customer messages ($1 the account): read through
+    /// `outbox_account_idx`, not by walking the whole outbox back from its newest row.
+    static let touchesSQL = """
+        SELECT message_id, routing_key, created_at FROM recoup.outbox
+         WHERE account_id = $1 AND message_type = 'message.requested' ORDER BY outbox_id DESC LIMIT 10
+        """
+
+    /// The account's latest disputes ($1 the account), through `disputes_account_idx`.
+    static let disputesSQL = """
+        SELECT dispute_id, invoice_id, status FROM recoup.disputes WHERE account_id = $1 ORDER BY updated_at DESC LIMIT 10
+        """
+
     static func build(account: AccountFacts, invoice: InvoiceFacts, daysOverdue: Int?, tier: ValueTier,
                       _ connection: PostgresConnection) throws -> JSONObject {
-        let touches = try connection.query("""
-            SELECT message_id, routing_key, created_at FROM recoup.outbox
-             WHERE account_id = $1 AND message_type = 'message.requested' ORDER BY outbox_id DESC LIMIT 10
-            """, [account.accountID]).map { row in
+        let touches = try connection.query(touchesSQL, [account.accountID]).map { row in
             JSONValue.object(["message_id": .string(try row.decode(String.self, at: 0)),
                               "routing_key": .string(try row.decode(String.self, at: 1)),
                               "at": .string(try row.decode(Date.self, at: 2).formatted(.iso8601))])
@@ -23,9 +32,7 @@ enum EscalationContext {
                               "channel": .string(try row.decode(String.self, at: 1)),
                               "received_at": .string(try row.decode(Date.self, at: 2).formatted(.iso8601))])
         }
-        let disputes = try connection.query("""
-            SELECT dispute_id, invoice_id, status FROM recoup.disputes WHERE account_id = $1 ORDER BY updated_at DESC LIMIT 10
-            """, [account.accountID]).map { row in
+        let disputes = try connection.query(disputesSQL, [account.accountID]).map { row in
             JSONValue.object(["dispute_id": .string(try row.decode(String.self, at: 0)),
                               "invoice_id": .string(try row.decode(String.self, at: 1)),
                               "status": .string(try row.decode(String.self, at: 2))])

@@ -23,6 +23,7 @@ extension Migration {
         .v6AuditChain,
         .v7TimerInvoiceIndex,
         .v8TimerDueOrderIndex,
+        .v9AccountReadsAndQueueUpkeep,
     ]
 
     /// The newest schema version this build knows; readiness requires the database to be at it.
