@@ -28,11 +28,22 @@ public final class PostgresConnection {
 
     // MARK: Public API
 
+    /// Whether a statement's plan may be kept for the session.
+    public enum Planning: Sendable {
+        /// Prepared once per session (when the configuration allows): PostgreSQL may keep one
+        /// generic plan for every later run.
+        case reused
+        /// Planned on every run, against the table as it is then. For statements whose best plan
+        /// changes as a table grows from empty: a plan kept from a session's first seconds on a
+        /// new database can read a whole table later.
+        case eachRun
+    }
+
     /// Runs one statement with `$1, $2, ...` parameters and returns its rows.
     ///
     /// Values never become SQL text, and only one statement is accepted (the server rejects
     /// `;`-separated lists in this protocol).
-    public func query(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> PostgresResult {
+    public func query(_ sql: String, _ parameters: [any PostgresBindable] = [], planning: Planning = .reused) throws -> PostgresResult {
         let handle = try openHandle()
         let values = parameters.map(\.postgresValue)
         guard values.count <= Int(UInt16.max) else {
@@ -44,7 +55,7 @@ public final class PostgresConnection {
             if let text { try Self.rejectNUL(text, what: "parameter $\(index + 1)") }
         }
         let types = values.map(\.typeOID)
-        let name = try preparedName(sql, types: types, handle)
+        let name = planning == .reused ? try preparedName(sql, types: types, handle) : nil
         let result = LibPQ.withCStrings(texts) { pointers in
             pointers.withUnsafeBufferPointer { valueBuffer in
                 types.withUnsafeBufferPointer { typeBuffer in
@@ -106,8 +117,8 @@ public final class PostgresConnection {
 
     /// Runs one parameterised statement and returns the number of rows it affected.
     @discardableResult
-    public func execute(_ sql: String, _ parameters: [any PostgresBindable] = []) throws -> Int {
-        try query(sql, parameters).affectedRows
+    public func execute(_ sql: String, _ parameters: [any PostgresBindable] = [], planning: Planning = .reused) throws -> Int {
+        try query(sql, parameters, planning: planning).affectedRows
     }
 
     /// Runs SQL text that may hold several statements, with no parameters at all.

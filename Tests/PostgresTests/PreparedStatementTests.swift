@@ -68,4 +68,18 @@ struct PreparedStatementTests {
             #expect(try Self.preparedTexts(connection).isEmpty)
         }
     }
+
+    @Test("a statement planned on every run is never prepared, beside one that is")
+    func plannedEachRun() async throws {
+        try await Self.withItems { connection throws in
+            let each = "SELECT name FROM items WHERE id >= $1 ORDER BY id", update = "UPDATE items SET name = name WHERE id = $1"
+            for _ in 0..<3 {
+                #expect(try connection.query(each, [Int64(1)], planning: .eachRun).count == 2)
+                #expect(try connection.execute(update, [Int64(1)], planning: .eachRun) == 1)
+                #expect(try connection.query(Self.lookup, [Int64(1)]).count == 1)
+            }
+            let texts = try Self.preparedTexts(connection)
+            #expect(texts.contains(Self.lookup) && !texts.contains(each) && !texts.contains(update), "\(texts)")
+        }
+    }
 }

@@ -145,6 +145,34 @@ struct TimerStoreTests {
             #expect(backlog == 2)
         }
     }
+
+    @Test("the scheduler's own statements are planned every round, so no plan made on a new, small table outlives it")
+    func schedulerStatementsPlannedEachRound() async throws {
+        try await MigrationTests.withDatabase { owner, _ in
+            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+            // recoupd prepares its statements in its first seconds, when a new database holds a
+            // few hundred timers and no statistics: a plan kept from then (a sort over the
+            // by-invoice index, or a sequential scan) reads every pending timer once there are a
+            // million. The claim, marking fired and the next due time run every round, so they are
+            // planned every round, against the table as it is.
+            let prepared = try await owner.transaction { connection in
+                for index in 0..<10 {
+                    try TimerStore.schedule(kind: "test", dedupeKey: "k\(index)", dueAt: Self.base, accountID: "a", invoiceID: "i\(index)",
+                                            payload: .object([:]), now: Self.base, connection)
+                }
+                for _ in 0..<6 {
+                    let claimed = try TimerStore.claimDue(now: Self.base, limit: 2, connection)
+                    try TimerStore.markFired(claimed.map(\.timerID), at: Self.base, connection)
+                    _ = try TimerStore.nextDueAt(connection)
+                }
+                return try connection.query("SELECT statement FROM pg_prepared_statements").map { try $0.decode(String.self, at: 0) }
+            }
+            #expect(!prepared.isEmpty, "scheduling is prepared as usual")
+            for sql in [TimerStore.claimDueSQL, TimerStore.markFiredSQL, TimerStore.nextDueSQL] {
+                #expect(!prepared.contains(sql), "\(sql)")
+            }
+        }
+    }
 }
 
 /// A timer whose work keeps failing is pushed back, then given up and audited; it never blocks

@@ -92,6 +92,10 @@ public enum TimerStore {
 
     /// The claim `claimDue` sends ($1 the time, $2 the limit), public so the timer benchmark and
     /// the tests can EXPLAIN exactly it: it must read `timers_due_idx` in order, never sort.
+    ///
+    /// The scheduler's statements (this, `markFiredSQL`, `nextDueSQL`) are planned on every run:
+    /// a plan kept from a new database's first seconds, when a few hundred timers make every
+    /// index look alike, sorted the by-invoice index's whole content once there were thousands.
     public static let claimDueSQL = """
         SELECT timer_id, kind, dedupe_key, due_at, account_id, invoice_id, payload::text, attempts
           FROM recoup.timers
@@ -104,7 +108,7 @@ public enum TimerStore {
     /// Claims up to `limit` timers due at `now`, oldest first, skipping those another
     /// transaction holds. The claim lasts until the caller's transaction ends.
     public static func claimDue(now: Date, limit: Int, _ connection: PostgresConnection) throws -> [DueTimer] {
-        try connection.query(claimDueSQL, [now, limit]).map { row in
+        try connection.query(claimDueSQL, [now, limit], planning: .eachRun).map { row in
             let payloadText = try row.decode(String.self, at: 6)
             return DueTimer(
                 timerID: try row.decode(Int64.self, at: 0),
@@ -131,7 +135,7 @@ public enum TimerStore {
     /// Marks claimed timers fired, in one statement.
     public static func markFired(_ timerIDs: [Int64], at now: Date, _ connection: PostgresConnection) throws {
         guard !timerIDs.isEmpty else { return }
-        try connection.execute(markFiredSQL, [PostgresArrayLiteral.integers(timerIDs), now])
+        try connection.execute(markFiredSQL, [PostgresArrayLiteral.integers(timerIDs), now], planning: .eachRun)
     }
 
     /// Records a failed firing and pushes the timer back to `retryAt`; with `giveUp` it is
@@ -158,6 +162,6 @@ public enum TimerStore {
 
     /// When the next pending timer is due (nil: none pending).
     public static func nextDueAt(_ connection: PostgresConnection) throws -> Date? {
-        try connection.query(nextDueSQL).first?.decodeOptional(Date.self, at: 0)
+        try connection.query(nextDueSQL, planning: .eachRun).first?.decodeOptional(Date.self, at: 0)
     }
 }
