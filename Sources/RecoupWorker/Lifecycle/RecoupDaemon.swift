@@ -19,6 +19,13 @@ public enum RecoupDaemon {
         }
         let pool = PostgresPool(configuration: postgresConfiguration, logger: logger)
         try await requireCurrentSchema(pool: pool)
+        // The relay and the scheduler each have a connection of their own: sharing the event
+        // lanes' pool, an outbound message waited behind every queued event batch twice (to
+        // read it, then to mark it published), which in a paced run was most of its latency.
+        let relayPool = PostgresPool(configuration: configuration.postgresConfiguration(applicationName: "recoupd-relay", poolSize: 1),
+                                     logger: logger)
+        let timerPool = PostgresPool(configuration: configuration.postgresConfiguration(applicationName: "recoupd-timers", poolSize: 1),
+                                     logger: logger)
 
         _ = ProcessStats.startedAt // from here, for process_start_time_seconds
         let counters = Counters()
@@ -34,13 +41,15 @@ public enum RecoupDaemon {
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: ClosingService(description: "postgres-pool") { await pool.close() }, serviceName: "postgres-pool"),
+            .init(service: ClosingService(description: "postgres-relay-pool") { await relayPool.close() }, serviceName: "postgres-relay-pool"),
+            .init(service: ClosingService(description: "postgres-timer-pool") { await timerPool.close() }, serviceName: "postgres-timer-pool"),
             .init(service: ClosingService(description: "dead-letter-publisher") { await deadLetters.close() }, serviceName: "dead-letter-publisher"),
             .init(service: ClosingService(description: "outbox-publisher") { await outboxPublisher.close() }, serviceName: "outbox-publisher"),
-            .init(service: OutboxRelayService(pool: pool, publisher: outboxPublisher, listenerConfiguration: listenerConfiguration,
+            .init(service: OutboxRelayService(pool: relayPool, publisher: outboxPublisher, listenerConfiguration: listenerConfiguration,
                                               counters: counters, logger: logger), serviceName: "outbox-relay"),
             .init(service: PolicyReloadService(configuration: configuration, reactions: reactions, counters: counters, logger: logger),
                   serviceName: "policy-reload"),
-            .init(service: TimerSchedulerService(pool: pool, runner: TimerRunner(clock: clock, holder: reactions),
+            .init(service: TimerSchedulerService(pool: timerPool, runner: TimerRunner(clock: clock, holder: reactions),
                                                  listenerConfiguration: listenerConfiguration, counters: counters, logger: logger),
                   serviceName: "timer-scheduler"),
         ]
