@@ -82,6 +82,14 @@ public enum EndToEndBenchmark {
         }
         let seen = observer.snapshot
         let latencies = seen.causes.compactMap { cause in measured.sentAt[cause.eventID].map { cause.receivedAt - $0 } }
+        let started = try await configuration.withCommandPool(applicationName: "recoupctl-bench-run", logger: logger) { pool in
+            try await recordingStarted(Set(seen.causes.map(\.eventID)), pool: pool)
+        }
+        let split = LatencySplit(seen.causes.compactMap { cause in
+            measured.sentAt[cause.eventID].map {
+                LatencySplit.Sample(sent: $0, received: cause.receivedAt, recordingStarted: started[cause.eventID])
+            }
+        }, origin: measured.origin, originDate: measured.originDate)
         return EndToEndReport(
             runID: runID, invoices: options.invoices, accounts: max(1, min(options.accounts, options.invoices)),
             eventsByType: mix.events.reduce(into: [:]) { $0[$1.type, default: 0] += 1 }, rate: options.rate,
@@ -90,9 +98,26 @@ public enum EndToEndBenchmark {
             steadyPerSecond: measured.timeline.steadyRate(total: mix.events.count),
             outbound: .init(name: "outbound", operations: seen.count, seconds: seen.lastReceipt.map { ($0 - measured.origin).seconds } ?? 0),
             outboundByRoutingKey: seen.byRoutingKey, latency: LatencySummary(latencies),
+            latencySplit: split,
             residentBytesAtEnd: measured.memory.last, residentBytesPeak: measured.memory.peak, residentSamples: measured.memory.samples,
             pollSeconds: measured.committedAfter.seconds / Double(max(1, measured.timeline.points.count - 1)),
             postgresCeiling: postgresCeiling, relayCeiling: relayCeiling)
+    }
+
+    /// When recoupd began recording each of `eventIDs` (`inbox.processed_at`: wall time at the
+    /// start of the event's work in its transaction), read in chunks.
+    static func recordingStarted(_ eventIDs: Set<String>, pool: PostgresPool) async throws -> [String: Date] {
+        var started: [String: Date] = [:]
+        let ids = Array(eventIDs)
+        for chunk in stride(from: 0, to: ids.count, by: 1_000).map({ Array(ids[$0..<min($0 + 1_000, ids.count)]) }) {
+            let rows = try await pool.withConnection { connection in
+                try connection.query("SELECT event_id, processed_at FROM recoup.inbox WHERE event_id = ANY($1::text[])",
+                                     ["{" + chunk.map { "\"\($0)\"" }.joined(separator: ",") + "}"])
+                    .map { (try $0.decode(String.self, at: 0), try $0.decode(Date.self, at: 1)) }
+            }
+            for (id, date) in rows { started[id] = date }
+        }
+        return started
     }
 
     /// The run's broker connections: one consuming the observer queue, one publishing the burst.
@@ -109,6 +134,8 @@ public enum EndToEndBenchmark {
     /// What the measured part of the run found, times from `origin` (the first publish).
     struct Measured: Sendable {
         let origin: ContinuousClock.Instant
+        /// Wall time at `origin`, to place the database's timestamps on the run's clock.
+        let originDate: Date
         let sentAt: [String: ContinuousClock.Instant]
         let confirmedAfter: Duration
         let committedAfter: Duration

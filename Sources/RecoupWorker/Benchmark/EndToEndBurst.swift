@@ -1,4 +1,5 @@
 import AMQP
+import Foundation
 import Postgres
 import Synchronization
 
@@ -36,7 +37,7 @@ struct Burst: Sendable {
             throw EndToEndBenchmark.Stalled(description: "cannot reach the broker: \(error.map { "\($0)" } ?? "not connected after 10 s")")
         }
         let confirmed = Confirmed()
-        let origin = ContinuousClock.now
+        let origin = ContinuousClock.now, originDate = Date()
         return try await withThrowingTaskGroup(of: Step.self) { group in
             group.addTask {
                 await observer.consume(clients.consumer)
@@ -58,7 +59,7 @@ struct Burst: Sendable {
             try? await memory.sample()
             await clients.consumer.stopConsuming()
             try await group.waitForAll()
-            return EndToEndBenchmark.Measured(origin: origin, sentAt: sent.at, confirmedAfter: sent.confirmedAfter,
+            return EndToEndBenchmark.Measured(origin: origin, originDate: originDate, sentAt: sent.at, confirmedAfter: sent.confirmedAfter,
                                               committedAfter: commits.after, timeline: commits.timeline, memory: memory)
         }
     }

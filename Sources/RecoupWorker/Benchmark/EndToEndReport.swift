@@ -23,6 +23,8 @@ public struct EndToEndReport: Sendable {
     public let outboundByRoutingKey: [String: Int]
     /// Publish to outbound receipt, for messages whose `caused_by` is a published event.
     public let latency: LatencySummary
+    /// The same samples split where recoupd began recording the event.
+    let latencySplit: LatencySplit
     /// recoupd's resident memory at the end and at its highest sample (nil when not read).
     public let residentBytesAtEnd: Double?
     public let residentBytesPeak: Double?
@@ -52,6 +54,9 @@ public struct EndToEndReport: Sendable {
             "  latency publish -> outbound, \(latency.count) samples: " + (latency.count == 0
                 ? "none (no outbound message named a published event in caused_by: declines that are retried are silent, quiet hours defer notices)"
                 : "p50 \(Self.milliseconds(latency.p50)), p99 \(Self.milliseconds(latency.p99)), max \(Self.milliseconds(latency.max))"),
+            "    publish -> recording started: " + Self.summary(latencySplit.beforeRecording),
+            "    recording started -> outbound: " + Self.summary(latencySplit.afterRecording)
+                + (latencySplit.outsideWindow > 0 ? " (\(latencySplit.outsideWindow) samples not split: recoupd's clock is not wall time)" : ""),
             "  recoupd resident memory: " + (residentBytesAtEnd.map {
                 "\(Self.mebibytes($0)) at the end, \(Self.mebibytes(residentBytesPeak ?? $0)) peak of \(residentSamples) samples"
             } ?? "not measured"),
@@ -76,13 +81,19 @@ public struct EndToEndReport: Sendable {
         }
         func counts(_ counts: [String: Int]) -> JSONValue { .object(counts.mapValues { .int(Int64($0)) }) }
         func ms(_ duration: Duration?) -> JSONValue { number(duration.map { $0.seconds * 1000 }) }
+        func summary(_ latency: LatencySummary) -> JSONValue {
+            ["samples": .int(Int64(latency.count)), "p50": ms(latency.p50), "p99": ms(latency.p99), "max": ms(latency.max)]
+        }
         return [
             "run_id": .string(runID), "invoices": .int(Int64(invoices)), "accounts": .int(Int64(accounts)),
             "rate": number(rate), "events_by_type": counts(eventsByType),
             "published": result(published), "committed": result(committed), "steady_per_second": number(steadyPerSecond),
             "poll_ms": number(pollSeconds * 1000),
             "outbound": result(outbound), "outbound_by_routing_key": counts(outboundByRoutingKey),
-            "latency_ms": ["samples": .int(Int64(latency.count)), "p50": ms(latency.p50), "p99": ms(latency.p99), "max": ms(latency.max)],
+            "latency_ms": ["samples": .int(Int64(latency.count)), "p50": ms(latency.p50), "p99": ms(latency.p99), "max": ms(latency.max),
+                           "before_recording": summary(latencySplit.beforeRecording),
+                           "after_recording": summary(latencySplit.afterRecording),
+                           "not_split": .int(Int64(latencySplit.outsideWindow))],
             "resident_bytes": ["end": number(residentBytesAtEnd), "peak": number(residentBytesPeak),
                                "samples": .int(Int64(residentSamples))],
             "ceilings": ["postgres": result(postgresCeiling), "relay": result(relayCeiling)],
@@ -94,6 +105,10 @@ public struct EndToEndReport: Sendable {
 
     static func milliseconds(_ duration: Duration?) -> String {
         duration.map { format($0.seconds * 1000, 1) + " ms" } ?? "n/a"
+    }
+
+    static func summary(_ latency: LatencySummary) -> String {
+        latency.count == 0 ? "n/a" : "p50 \(milliseconds(latency.p50)), p99 \(milliseconds(latency.p99)), max \(milliseconds(latency.max))"
     }
 
     static func mebibytes(_ bytes: Double) -> String { format(bytes / 1_048_576, 1) + " MiB" }

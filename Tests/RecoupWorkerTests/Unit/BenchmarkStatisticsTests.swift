@@ -1,3 +1,4 @@
+import Foundation
 import RecoupCore
 @testable import RecoupWorker
 import Testing
@@ -105,5 +106,43 @@ struct BenchmarkStatisticsTests {
         #expect(tally.others == 2)
         #expect(tally.byRoutingKey == ["message.email": 1, "task.review": 1])
         #expect(tally.causes.map(\.eventID) == ["bench_runx_evt_fail_85"])
+    }
+}
+
+/// Splitting latency samples at the event's recording start, which comes from the database's
+/// wall clock while the samples are on the run's monotonic clock.
+@Suite("end-to-end benchmark latency split")
+struct LatencySplitTests {
+    static let origin = ContinuousClock.now
+    static let originDate = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// A summary's count, p50, p99 and max in whole milliseconds (wall times carry float error).
+    static func ms(_ summary: LatencySummary) -> [Int?] {
+        [summary.count] + [summary.p50, summary.p99, summary.max].map { $0.map { Int(($0.seconds * 1000).rounded()) } }
+    }
+
+    static func sample(sent: Int, started: Int?, received: Int) -> LatencySplit.Sample {
+        LatencySplit.Sample(sent: origin + .milliseconds(sent), received: origin + .milliseconds(received),
+                            recordingStarted: started.map { originDate.addingTimeInterval(Double($0) / 1000) })
+    }
+
+    @Test("each sample splits into publish-to-recording and recording-to-receipt, which add up to it")
+    func splits() {
+        let split = LatencySplit([Self.sample(sent: 0, started: 30, received: 50), Self.sample(sent: 100, started: 110, received: 190),
+                                  Self.sample(sent: 200, started: 260, received: 261)],
+                                 origin: Self.origin, originDate: Self.originDate)
+        #expect(split.outsideWindow == 0)
+        #expect(Self.ms(split.beforeRecording) == [3, 30, 60, 60])
+        #expect(Self.ms(split.afterRecording) == [3, 20, 80, 80])
+    }
+
+    @Test("a recording start outside its sample's window (another clock) or missing is left out and counted")
+    func outside() {
+        let split = LatencySplit([Self.sample(sent: 100, started: 40, received: 150), Self.sample(sent: 100, started: 160, received: 150),
+                                  Self.sample(sent: 100, started: nil, received: 150), Self.sample(sent: 100, started: 120, received: 150)],
+                                 origin: Self.origin, originDate: Self.originDate)
+        #expect(split.outsideWindow == 3)
+        #expect(Self.ms(split.beforeRecording) == [1, 20, 20, 20])
+        #expect(Self.ms(split.afterRecording) == [1, 30, 30, 30])
     }
 }
