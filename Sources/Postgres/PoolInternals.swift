@@ -188,7 +188,10 @@ final class PoolWorker {
             connection.recycle()
             if connection.isBroken { health.set(false) }
         }
-        return try body(connection)
+        let value = try body(connection)
+        // Writes the body queued outside a transaction are sent before the connection goes back.
+        try connection.flush()
+        return value
     }
 
     /// The current connection if it is alive, else a new one (up to `attempts` tries).

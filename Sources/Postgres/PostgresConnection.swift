@@ -42,40 +42,69 @@ public final class PostgresConnection {
     /// Runs one statement with `$1, $2, ...` parameters and returns its rows.
     ///
     /// Values never become SQL text, and only one statement is accepted (the server rejects
-    /// `;`-separated lists in this protocol).
+    /// `;`-separated lists in this protocol). Statements `enqueue`d before it are sent with it,
+    /// in order, in one round trip; if one of them fails, that error is thrown here.
     public func query(_ sql: String, _ parameters: [any PostgresBindable] = [], planning: Planning = .reused) throws -> PostgresResult {
+        let statement = try bind(sql, parameters, planning: planning)
+        guard pending.isEmpty else {
+            return try sendPipeline(ending: statement) ?? PostgresResult(columns: [], rows: [], affectedRows: 0, commandTag: "")
+        }
         let handle = try openHandle()
-        let values = parameters.map(\.postgresValue)
-        guard values.count <= Int(UInt16.max) else {
-            throw PostgresError.usage("\(values.count) parameters; PostgreSQL accepts at most 65535")
-        }
-        try Self.rejectNUL(sql, what: "the SQL text")
-        let texts = values.map(\.postgresText)
-        for (index, text) in texts.enumerated() {
-            if let text { try Self.rejectNUL(text, what: "parameter $\(index + 1)") }
-        }
-        let types = values.map(\.typeOID)
-        let name = planning == .reused ? try preparedName(sql, types: types, handle) : nil
-        let result = LibPQ.withCStrings(texts) { pointers in
+        let result = LibPQ.withCStrings(statement.texts) { pointers in
             pointers.withUnsafeBufferPointer { valueBuffer in
-                types.withUnsafeBufferPointer { typeBuffer in
-                    if let name {
-                        PQexecPrepared(handle, name, Int32(values.count), valueBuffer.baseAddress, nil, nil, 0)
+                statement.types.withUnsafeBufferPointer { typeBuffer in
+                    if let name = statement.preparedName {
+                        PQexecPrepared(handle, name, Int32(statement.texts.count), valueBuffer.baseAddress, nil, nil, 0)
                     } else {
-                        PQexecParams(handle, sql, Int32(values.count), typeBuffer.baseAddress, valueBuffer.baseAddress, nil, nil, 0)
+                        PQexecParams(handle, sql, Int32(statement.texts.count), typeBuffer.baseAddress, valueBuffer.baseAddress, nil, nil, 0)
                     }
                 }
             }
         }
         do {
             return try consume(result)
-        } catch let error as PostgresError where name != nil && Self.invalidatesPrepared(error.sqlState) {
-            // The statement no longer fits the schema (a migration changed a table it reads):
-            // prepare it afresh next time.
-            prepared[PreparedKey(sql: sql, types: types)] = nil
+        } catch let error as PostgresError {
+            forgetIfInvalidated(statement, error)
             throw error
         }
     }
+
+    /// A statement checked and ready to send: its text, parameter types and values, and the
+    /// name it is prepared under on this session (nil: sent unnamed).
+    struct BoundStatement {
+        let sql: String
+        let types: [UInt32]
+        let texts: [String?]
+        let preparedName: String?
+    }
+
+    /// Checks `sql` and `parameters` and prepares the statement if it is to be reused.
+    func bind(_ sql: String, _ parameters: [any PostgresBindable], planning: Planning) throws -> BoundStatement {
+        let handle = try openHandle()
+        let values = parameters.map(\.postgresValue)
+        guard values.count <= Int(UInt16.max) else {
+            throw PostgresError.usage("\(values.count) parameters; PostgreSQL accepts at most 65535")
+        }
+        let texts = values.map(\.postgresText)
+        for (index, text) in texts.enumerated() {
+            if let text { try Self.rejectNUL(text, what: "parameter $\(index + 1)") }
+        }
+        let types = values.map(\.typeOID)
+        let name = planning == .reused ? try preparedName(sql, types: types, handle) : nil
+        // A prepared statement's text was checked when it was prepared.
+        if name == nil { try Self.rejectNUL(sql, what: "the SQL text") }
+        return BoundStatement(sql: sql, types: types, texts: texts, preparedName: name)
+    }
+
+    /// After `error` from `statement`: a statement the schema outgrew (a migration changed a
+    /// table it reads) is prepared afresh next time.
+    func forgetIfInvalidated(_ statement: BoundStatement, _ error: PostgresError) {
+        guard statement.preparedName != nil, Self.invalidatesPrepared(error.sqlState) else { return }
+        prepared[PreparedKey(sql: statement.sql, types: statement.types)] = nil
+    }
+
+    /// Statements queued by `enqueue`, sent with the next statement that needs an answer.
+    var pending: [BoundStatement] = []
 
     /// A statement prepared on this session, by its text and parameter types.
     private struct PreparedKey: Hashable {
@@ -95,6 +124,7 @@ public final class PostgresConnection {
         let key = PreparedKey(sql: sql, types: types)
         if let name = prepared[key] { return name }
         guard prepared.count < Self.preparedLimit else { return nil }
+        try Self.rejectNUL(sql, what: "the SQL text")
         preparedCount += 1
         let name = "recoup_\(preparedCount)"
         let result = types.withUnsafeBufferPointer { typeBuffer in
@@ -127,6 +157,7 @@ public final class PostgresConnection {
     public func executeScript(_ sql: String) throws {
         let handle = try openHandle()
         try Self.rejectNUL(sql, what: "the SQL script")
+        try flush()
         _ = try consume(PQexec(handle, sql))
     }
 
@@ -234,6 +265,8 @@ public final class PostgresConnection {
     /// Returns the session to a clean state after a borrower is done: rolls back a
     /// transaction left open, marks the session broken if its state is unknown.
     func recycle() {
+        // Queued statements of a borrower that did not finish are dropped, never sent.
+        pending.removeAll()
         guard !isBroken, let handle else { return }
         switch PQtransactionStatus(handle) {
         case PQTRANS_IDLE:
@@ -278,7 +311,7 @@ public final class PostgresConnection {
 
     // MARK: Results and errors
 
-    private func openHandle() throws -> OpaquePointer {
+    func openHandle() throws -> OpaquePointer {
         guard let handle else {
             throw PostgresError(kind: .connection, message: "the connection is closed")
         }
@@ -286,13 +319,17 @@ public final class PostgresConnection {
     }
 
     private static func rejectNUL(_ text: String, what: String) throws {
-        if text.utf8.contains(0) {
+        // Native strings are contiguous UTF-8: memchr, not an iterator, on every parameter.
+        let hasNUL = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.baseAddress.map { memchr($0, 0, bytes.count) != nil } ?? false
+        } ?? text.utf8.contains(0)
+        if hasNUL {
             throw PostgresError.usage("\(what) contains a NUL character, which PostgreSQL text cannot hold")
         }
     }
 
     /// Turns a `PGresult` into rows or a classified error, and frees it.
-    private func consume(_ result: OpaquePointer?) throws -> PostgresResult {
+    func consume(_ result: OpaquePointer?) throws -> PostgresResult {
         defer { if let result { PQclear(result) } }
         guard let result else { throw record(error(from: nil)) }
         let status = PQresultStatus(result)
@@ -308,13 +345,13 @@ public final class PostgresConnection {
         }
     }
 
-    private func record(_ error: PostgresError) -> PostgresError {
+    func record(_ error: PostgresError) -> PostgresError {
         if error.isConnectionFailure { isBroken = true }
         lastError = error
         return error
     }
 
-    private func error(from result: OpaquePointer?) -> PostgresError {
+    func error(from result: OpaquePointer?) -> PostgresError {
         let connectionOK = handle.map { PQstatus($0) == CONNECTION_OK } ?? false
         guard let result else {
             return PostgresError(kind: connectionOK ? .server : .connection, message: LibPQ.errorMessage(handle))
@@ -333,7 +370,7 @@ public final class PostgresConnection {
             hint: LibPQ.field(result, LibPQ.Field.hint))
     }
 
-    private static func read(_ result: OpaquePointer) -> PostgresResult {
+    static func read(_ result: OpaquePointer) -> PostgresResult {
         let columnCount = Int(PQnfields(result))
         let rowCount = Int(PQntuples(result))
         var columns: [PostgresColumn] = []

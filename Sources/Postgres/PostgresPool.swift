@@ -139,15 +139,21 @@ public final class PostgresPool: Sendable {
             throw PostgresError.usage("a transaction is already open on this connection")
         }
         connection.resetErrorTracking()
-        try connection.executeScript(isolation.beginStatement)
+        // BEGIN goes out with the body's first statement, and the body's queued writes with COMMIT.
+        try connection.enqueue(isolation.beginStatement)
+        func rollBack() {
+            connection.pending.removeAll()
+            if connection.isInTransaction { try? connection.executeScript("ROLLBACK") }
+        }
         let value: T
+        let commit: PostgresResult
         do {
             value = try body(connection)
+            commit = try connection.query("COMMIT")
         } catch {
-            if connection.isInTransaction { try? connection.executeScript("ROLLBACK") }
+            rollBack()
             throw error
         }
-        let commit = try connection.query("COMMIT")
         if commit.commandTag == "ROLLBACK" {
             // The body swallowed an error, so the server rolled the transaction back. Report
             // that error (a swallowed 40001 is then retried like any other).

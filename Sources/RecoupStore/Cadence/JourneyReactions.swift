@@ -78,8 +78,8 @@ public struct JourneyReactions: Sendable {
                 "rules": .array(stage.rules.map(JSONValue.string)), "notes": .array(stage.notes.map(JSONValue.string)),
             ]))
         }
-        try TimerStore.scheduleAll(timers, now: now, connection)
-        try connection.execute("""
+        try TimerStore.queueAll(timers, now: now, connection)
+        try connection.enqueue("""
             INSERT INTO recoup.invoice_journeys (invoice_id, account_id, due_date, segment, planned_at, caused_by, done_stages)
             VALUES ($1, $2, $3::date, $4, $5, $6, $7::text[])
             ON CONFLICT (invoice_id) DO UPDATE SET due_date = EXCLUDED.due_date, segment = EXCLUDED.segment,
@@ -327,7 +327,7 @@ public struct JourneyReactions: Sendable {
 
     private func markDone(_ stage: DueStage, _ connection: PostgresConnection) throws {
         guard stage.stage != Self.partialPaymentStage else { return }
-        try connection.execute("""
+        try connection.enqueue("""
             UPDATE recoup.invoice_journeys SET done_stages = array_append(done_stages, $2)
              WHERE invoice_id = $1 AND NOT ($2 = ANY(done_stages))
             """, [stage.invoiceID, Self.part(stage: stage.stage, actions: stage.actions)])

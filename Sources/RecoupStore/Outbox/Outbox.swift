@@ -13,10 +13,10 @@ public enum Outbox {
     public static let notifyChannel = "recoup_outbox"
 
     /// Adds `message` unless one with its id is already there (the same decision made twice).
-    @discardableResult
-    public static func enqueue(_ message: OutboundMessage, at now: Date, _ connection: PostgresConnection) throws -> Bool {
-        // The insert and its NOTIFY in one round trip; a duplicate returns no row, notifies nobody.
-        try connection.query("""
+    /// Queued: it goes out with the transaction's next statement or its COMMIT.
+    public static func enqueue(_ message: OutboundMessage, at now: Date, _ connection: PostgresConnection) throws {
+        // The insert and its NOTIFY in one statement; a duplicate notifies nobody.
+        try connection.enqueue("""
             WITH inserted AS (
                 INSERT INTO recoup.outbox (message_id, account_id, exchange, routing_key, body, message_type, created_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -25,7 +25,7 @@ public enum Outbox {
             )
             SELECT pg_notify($8, '') FROM inserted
             """, [message.messageID, message.accountID, message.exchange, message.routingKey, message.body, message.type, now,
-                  notifyChannel]).count == 1
+                  notifyChannel])
     }
 
     /// An unpublished outbox row.

@@ -21,7 +21,7 @@ enum ActivityRepository {
                      "type": method.type.map(JSONValue.string) ?? .null,
                      "network": method.network.map(JSONValue.string) ?? .null])
         })
-        try connection.execute("""
+        try connection.enqueue("""
             INSERT INTO recoup.payment_failures (
                 event_id, payment_id, invoice_id, account_id, amount_minor, currency, attempted_at, attempt,
                 method_id, method_type, method_network, method_exp_month, method_exp_year,

@@ -49,7 +49,7 @@ public struct EventRecorder: Sendable {
             kind: "event.\(change.outcome.label)", at: now, accountID: event.accountID,
             invoiceID: event.invoiceID, eventID: event.envelope.id, rule: change.rule,
             detail: .object(detail), connection)
-        try connection.execute("UPDATE recoup.inbox SET outcome = $2 WHERE event_id = $1",
+        try connection.enqueue("UPDATE recoup.inbox SET outcome = $2 WHERE event_id = $1",
                                [event.envelope.id, change.outcome.label])
         guard change.outcome == .applied || change.outcome == .partiallyApplied else { return Recorded(outcome: change.outcome) }
         let status = try Self.statusAfter(event.event, connection)
@@ -276,7 +276,7 @@ enum AccountRepository {
             return .init(outcome: .stale(reason: "version \(account.version) is not newer than stored \(stored ?? 0)"),
                          rule: "contract.version", detail: detail)
         }
-        try connection.execute("""
+        try connection.enqueue("""
             UPDATE recoup.accounts SET
                 version = $2, name = $3, first_name = $4, email = $5, phone = $6, timezone = $7, locale = $8,
                 currency = $9, arr_minor = $10, tier_override = $11, owners = $12::jsonb,
@@ -343,7 +343,7 @@ enum InvoiceRepository {
 
     static func save(_ record: InvoiceRecord, now: Date, _ connection: PostgresConnection) throws {
         let snapshot = record.snapshot
-        try connection.execute("""
+        try connection.enqueue("""
             UPDATE recoup.invoices SET
                 snapshot_version = $2, number = $3, currency = $4, amount_due_minor = $5,
                 amount_paid_minor = coalesce($6, 0), issued_at = $7, due_date = $8::date, payment_url = $9,
@@ -408,7 +408,7 @@ enum InvoiceRepository {
         guard inserted == 1 else {
             return .init(outcome: .stale(reason: "payment \(payment.paymentID) already recorded"), rule: "contract.idempotency", detail: detail)
         }
-        try connection.execute("""
+        try connection.enqueue("""
             UPDATE recoup.invoices SET payments_received_minor = payments_received_minor + $2, updated_at = $3
             WHERE invoice_id = $1
             """, [payment.invoiceID, payment.amountMinor, now])

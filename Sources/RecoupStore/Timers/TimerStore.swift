@@ -49,6 +49,17 @@ public enum TimerStore {
     @discardableResult
     public static func scheduleAll(_ timers: [TimerSpec], now: Date, _ connection: PostgresConnection) throws -> Int {
         guard !timers.isEmpty else { return 0 }
+        return try connection.query(scheduleAllSQL, scheduleAllParameters(timers, now: now)).first?.decode(Int.self, at: 0) ?? 0
+    }
+
+    /// `scheduleAll` when nobody needs the count: queued, it goes out with the transaction's
+    /// next statement or its COMMIT.
+    public static func queueAll(_ timers: [TimerSpec], now: Date, _ connection: PostgresConnection) throws {
+        guard !timers.isEmpty else { return }
+        try connection.enqueue(scheduleAllSQL, scheduleAllParameters(timers, now: now))
+    }
+
+    private static func scheduleAllParameters(_ timers: [TimerSpec], now: Date) -> [any PostgresBindable] {
         let rows = JSONValue.array(timers.map { timer in
             .object([
                 "kind": .string(timer.kind), "dedupe_key": .string(timer.dedupeKey),
@@ -57,21 +68,23 @@ public enum TimerStore {
                 "invoice_id": timer.invoiceID.map(JSONValue.string) ?? .null, "payload": timer.payload,
             ])
         })
-        // Rows keep their order (timer ids follow it); a NOTIFY only if something was inserted.
-        return try connection.query("""
-            WITH inserted AS (
-                INSERT INTO recoup.timers (kind, dedupe_key, due_at, account_id, invoice_id, payload, created_at)
-                SELECT kind, dedupe_key, due_at, account_id, invoice_id, payload, $2
-                  FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
-                       AS (kind text, dedupe_key text, due_at timestamptz, account_id text, invoice_id text, payload jsonb))
-                       WITH ORDINALITY AS t(kind, dedupe_key, due_at, account_id, invoice_id, payload, n)
-                 ORDER BY n
-                ON CONFLICT (dedupe_key) DO NOTHING
-                RETURNING 1
-            ), counted AS (SELECT count(*) AS inserted FROM inserted)
-            SELECT inserted FROM counted LEFT JOIN LATERAL (SELECT pg_notify($3, '') WHERE inserted > 0) notified ON true
-            """, [rows.serialized, now, notifyChannel]).first?.decode(Int.self, at: 0) ?? 0
+        return [rows.serialized, now, notifyChannel]
     }
+
+    /// Rows keep their order (timer ids follow it); a NOTIFY only if something was inserted.
+    private static let scheduleAllSQL = """
+        WITH inserted AS (
+            INSERT INTO recoup.timers (kind, dedupe_key, due_at, account_id, invoice_id, payload, created_at)
+            SELECT kind, dedupe_key, due_at, account_id, invoice_id, payload, $2
+              FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+                   AS (kind text, dedupe_key text, due_at timestamptz, account_id text, invoice_id text, payload jsonb))
+                   WITH ORDINALITY AS t(kind, dedupe_key, due_at, account_id, invoice_id, payload, n)
+             ORDER BY n
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING 1
+        ), counted AS (SELECT count(*) AS inserted FROM inserted)
+        SELECT inserted FROM counted LEFT JOIN LATERAL (SELECT pg_notify($3, '') WHERE inserted > 0) notified ON true
+        """
 
     /// Cancels the pending timers of `kind` for an invoice; returns their dedupe keys.
     @discardableResult
