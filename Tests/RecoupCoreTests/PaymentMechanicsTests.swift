@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import PropertySupport
 import Testing
 @testable import RecoupCore
 
@@ -126,5 +127,31 @@ struct PaymentMechanicsTests {
         #expect(CustomerWording.forbiddenWords(in: "Lost in the post; suspected Fraud") == ["lost", "fraud", "suspected"])
         #expect(CustomerWording.forbiddenWords(in: "Your bank declined the payment.").isEmpty)
         #expect(CustomerWording.forbiddenWords(in: "a blockedness of the stolenish").isEmpty)
+        #expect(CustomerWording.forbiddenWords(in: "Please pick-up the card") == ["pick up"])
+        #expect(CustomerWording.forbiddenWords(in: "PICK UP") == ["pick up"])
+        #expect(CustomerWording.forbiddenWords(in: "pick  up, pick, up").isEmpty, "a phrase's words stand one character apart")
+    }
+
+    /// The first definition, kept as the model: the text lowercased, every non-letter a space,
+    /// and each forbidden word looked for with a space on either side.
+    static func modelForbiddenWords(in text: String) -> [String] {
+        let lowered = " " + text.lowercased().map { $0.isLetter ? $0 : " " }.reduce(into: "") { $0.append($1) } + " "
+        return CustomerWording.forbiddenWords.filter { lowered.contains(" \($0) ") }
+    }
+
+    @Test("forbidden words: the word-by-word reading finds what the first definition finds, on 2,000 random texts")
+    func forbiddenMatchesModel() {
+        var random = SeededGenerator(seed: 2026_12_06)
+        let pieces = CustomerWording.forbiddenWords + CustomerWording.forbiddenWords.map { $0.uppercased() } + [
+            "card", "bank", "Ünïcode", "straße", "pickups", "lostness", "x", "é", "İstanbul", "naïve",
+        ] + Array(repeating: "pick", count: 12) + Array(repeating: "Up", count: 12)
+        let separators = [" ", "  ", "-", ", ", "\n", "\r\n", ".", "'", "1", "", "\u{301}", "🙂", "\t "]
+        for _ in 0..<2_000 {
+            var text = ""
+            for _ in 0..<Int.random(in: 0...12, using: &random) {
+                text += pieces.randomElement(using: &random)! + separators.randomElement(using: &random)!
+            }
+            #expect(CustomerWording.forbiddenWords(in: text) == Self.modelForbiddenWords(in: text), "\(text.debugDescription)")
+        }
     }
 }
