@@ -16,8 +16,8 @@ extension PostgresConnection {
     /// Queues one statement whose result is not needed; it goes out with the next statement
     /// that needs an answer, or at `flush`. Checks and prepares it now, so a malformed
     /// statement fails here.
-    public func enqueue(_ sql: String, _ parameters: [any PostgresBindable] = []) throws {
-        pending.append(try bind(sql, parameters, planning: .reused))
+    public func enqueue(_ sql: String, _ parameters: [any PostgresBindable] = [], planning: Planning = .reused) throws {
+        pending.append(try bind(sql, parameters, planning: planning))
         if pending.count >= Self.pipelineLimit { try flush() }
     }
 

@@ -85,11 +85,14 @@ struct JourneyPropertyTests {
         let owner: PostgresPool
         let recorder: EventRecorder
         let runner: TimerRunner
+        /// Each timer in a savepoint with its own reads, or the batch with its facts read once.
+        let isolating: Bool
         private(set) var clock: Date
         private var sequence = 0
 
-        init(owner: PostgresPool, reactions: Reactions, clock: Date) {
+        init(owner: PostgresPool, reactions: Reactions, clock: Date, isolating: Bool) {
             self.owner = owner
+            self.isolating = isolating
             let holder = ReactionsHolder(reactions)
             recorder = EventRecorder(clock: .controlled, holder: holder)
             runner = TimerRunner(clock: .controlled, holder: holder)
@@ -109,25 +112,60 @@ struct JourneyPropertyTests {
         /// Moves the clock and fires every timer due by then.
         func advance(to time: Date) async throws {
             clock = time
-            let runner = self.runner
+            let runner = self.runner, isolating = self.isolating
             try await owner.transaction { try StoreClock.set(time, $0) }
-            while try await owner.transaction({ try runner.fireDue(limit: 25, $0) }).claimed > 0 {}
+            while try await owner.transaction({ try runner.fireDue(limit: 25, isolating: isolating, $0) }).claimed > 0 {}
         }
     }
 
     @Test("no message breaks consent (a STOP included), quiet hours, caps or pauses, and settled or disputed invoices get none (24 random histories)")
     func randomHistories() async throws {
-        try await MigrationTests.withDatabase { owner, _ in try await Self.simulateAndCheck(owner) }
+        try await MigrationTests.withDatabase { owner, _ in _ = try await Self.simulateAndCheck(owner, isolating: true) }
     }
 
-    /// Runs the histories against a migrated database, then checks every message queued.
-    static func simulateAndCheck(_ owner: PostgresPool) async throws {
+    @Test("a batch fired with its facts read once decides exactly as its timers fired one by one, each reading its own")
+    func batchFactsDecideAsOneByOne() async throws {
+        var outcomes: [[String]] = []
+        for isolating in [true, false] {
+            try await MigrationTests.withDatabase { owner, _ in
+                outcomes.append(try await Self.simulateAndCheck(owner, isolating: isolating))
+            }
+        }
+        #expect(outcomes[0].count > 100, "enough decisions to compare (\(outcomes[0].count))")
+        #expect(outcomes[0] == outcomes[1], "first difference: \(zip(outcomes[0], outcomes[1]).first { $0 != $1 }.map { "\($0) / \($1)" } ?? "in length")")
+    }
+
+    /// Every decision the histories left, in a form two runs can be compared by: audit rows,
+    /// outbox messages and contact-log rows in the order they were written, without their ids.
+    static func decisions(_ owner: PostgresPool) async throws -> [String] {
+        try await owner.withConnection { connection in
+            try [
+                """
+                SELECT 'audit ' || coalesce(account_id, '') || ' ' || coalesce(invoice_id, '') || ' ' || kind || ' ' ||
+                       coalesce(rule, '') || ' ' || occurred_at::text || ' ' || detail::text FROM recoup.audit_log ORDER BY audit_id
+                """,
+                """
+                SELECT 'outbox ' || message_id || ' ' || coalesce(account_id, '') || ' ' || routing_key || ' ' ||
+                       created_at::text || ' ' || convert_from(body, 'UTF8') FROM recoup.outbox ORDER BY outbox_id
+                """,
+                """
+                SELECT 'contact ' || account_id || ' ' || channel || ' ' || touch_id || ' ' || message_id || ' ' ||
+                       sent_at::text FROM recoup.contact_log ORDER BY contact_id
+                """,
+            ].flatMap { sql in try connection.query(sql).map { try $0.decode(String.self, at: 0) } }
+        }
+    }
+
+    /// Runs the histories against a migrated database, checks every message queued, and returns
+    /// the decisions made (`decisions`).
+    static func simulateAndCheck(_ owner: PostgresPool, isolating: Bool) async throws -> [String] {
         var random = SeededGenerator(seed: 2026_12_02_04)
         let zones = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata"].map { TimeZone(identifier: $0)! }
         var truths: [String: Truth] = [:]
 
             _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
-            let world = World(owner: owner, reactions: Self.reactions, clock: Timestamp.parse("2027-01-04T06:00:00Z")!)
+            let world = World(owner: owner, reactions: Self.reactions, clock: Timestamp.parse("2027-01-04T06:00:00Z")!,
+                              isolating: isolating)
             try await world.advance(to: world.clock)
 
             for history in 0..<24 {
@@ -295,5 +333,6 @@ struct JourneyPropertyTests {
                     }
                 }
             }
+            return try await decisions(owner)
     }
 }

@@ -60,24 +60,41 @@ enum CadenceFacts {
     /// escalations, replies not yet routed. The strategic rule's own account-team escalation is
     /// left out: that rule says itself how long it holds messages.
     static func pauseFacts(invoiceID: String, timeZone: TimeZone, _ connection: PostgresConnection) throws -> PauseFacts {
-        var facts = PauseFacts()
-        let row = try connection.query("""
-            SELECT EXISTS (SELECT 1 FROM recoup.disputes WHERE invoice_id = $1 AND status = 'open'),
-                   EXISTS (SELECT 1 FROM recoup.invoice_holds WHERE invoice_id = $1 AND released_at IS NULL),
-                   (SELECT coalesce(json_agg(to_char(promised_date, 'YYYY-MM-DD')), '[]')::text FROM recoup.promises WHERE invoice_id = $1),
-                   (SELECT count(*) FROM recoup.replies WHERE invoice_id = $1 AND routed_at IS NULL),
+        try pauseFacts(invoiceIDs: [invoiceID], timeZone: { _ in timeZone }, connection)[invoiceID] ?? PauseFacts()
+    }
+
+    /// `pauseFacts` for several invoices in one statement; hand-off dates are read in the time
+    /// zone `timeZone` gives for each invoice.
+    static func pauseFacts(invoiceIDs: [String], timeZone: (String) -> TimeZone,
+                           _ connection: PostgresConnection) throws -> [String: PauseFacts] {
+        guard !invoiceIDs.isEmpty else { return [:] }
+        let rows = try connection.query("""
+            SELECT i.invoice_id,
+                   EXISTS (SELECT 1 FROM recoup.disputes WHERE invoice_id = i.invoice_id AND status = 'open'),
+                   EXISTS (SELECT 1 FROM recoup.invoice_holds WHERE invoice_id = i.invoice_id AND released_at IS NULL),
+                   (SELECT coalesce(json_agg(to_char(promised_date, 'YYYY-MM-DD')), '[]')::text FROM recoup.promises
+                     WHERE invoice_id = i.invoice_id),
+                   (SELECT count(*) FROM recoup.replies WHERE invoice_id = i.invoice_id AND routed_at IS NULL),
                    (SELECT coalesce(json_agg(extract(epoch FROM created_at)), '[]')::text FROM (
-                        SELECT created_at FROM recoup.escalations WHERE invoice_id = $1 AND status = 'open' AND rule <> $2
+                        SELECT created_at FROM recoup.escalations WHERE invoice_id = i.invoice_id AND status = 'open' AND rule <> $2
                         UNION ALL
-                        SELECT created_at FROM recoup.tasks WHERE invoice_id = $1 AND status = 'open') handed_off)
-            """, [invoiceID, JourneyPlanner.accountTeamFirstRule]).first!
-        facts.openDispute = try row.decode(Bool.self, at: 0)
-        facts.onHold = try row.decode(Bool.self, at: 1)
-        facts.promisedDates = Self.jsonArray(try row.decode(String.self, at: 2)).compactMap { $0.stringValue.flatMap(LocalDate.init) }
-        facts.unroutedReplies = try row.decode(Int.self, at: 3)
-        facts.openHandOffsSince = Self.jsonArray(try row.decode(String.self, at: 4)).compactMap { value in
-            // epochs come back with a fraction
-            value.doubleValue.map { LocalDate(Date(timeIntervalSince1970: $0), in: timeZone) }
+                        SELECT created_at FROM recoup.tasks WHERE invoice_id = i.invoice_id AND status = 'open') handed_off)
+              FROM unnest($1::text[]) AS i(invoice_id)
+            """, [PostgresArrayLiteral.text(invoiceIDs), JourneyPlanner.accountTeamFirstRule])
+        var facts: [String: PauseFacts] = [:]
+        for row in rows {
+            let invoiceID = try row.decode(String.self, at: 0)
+            let zone = timeZone(invoiceID)
+            var pause = PauseFacts()
+            pause.openDispute = try row.decode(Bool.self, at: 1)
+            pause.onHold = try row.decode(Bool.self, at: 2)
+            pause.promisedDates = Self.jsonArray(try row.decode(String.self, at: 3)).compactMap { $0.stringValue.flatMap(LocalDate.init) }
+            pause.unroutedReplies = try row.decode(Int.self, at: 4)
+            pause.openHandOffsSince = Self.jsonArray(try row.decode(String.self, at: 5)).compactMap { value in
+                // epochs come back with a fraction
+                value.doubleValue.map { LocalDate(Date(timeIntervalSince1970: $0), in: zone) }
+            }
+            facts[invoiceID] = pause
         }
         return facts
     }

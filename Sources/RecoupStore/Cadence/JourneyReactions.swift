@@ -126,47 +126,32 @@ public struct JourneyReactions: Sendable {
 
     /// A stage is due: gather the same stage of the account's other invoices due now, decide
     /// (`StageFiring`) and carry the decision out. The timers it covers besides `timer` are
-    /// closed here; the runner closes `timer`.
-    func fire(_ timer: DueTimer, now: Date, _ connection: PostgresConnection) throws -> [RecordEffect] {
+    /// closed here; the runner closes `timer`. Facts are read through `facts`: prefetched for
+    /// the runner's whole batch, or one by one (`nil`: a fresh reader for this timer alone).
+    func fire(_ timer: DueTimer, now: Date, facts: StageFacts? = nil, _ connection: PostgresConnection) throws -> [RecordEffect] {
         guard let accountID = timer.accountID, let stageName = timer.payload["stage"]?.stringValue else {
             throw TimerPayloadError(timerID: timer.timerID, kind: timer.kind)
         }
-        let account = try AccountFacts.lock(accountID, now: now, connection)
+        let facts = facts ?? StageFacts(now: now, contact: contact)
+        let account = try facts.account(accountID, connection)
         // Already closed by an earlier timer of the same batch that covered it.
-        guard try connection.query("""
-            SELECT 1 FROM recoup.timers WHERE timer_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL
-            """, [timer.timerID]).count == 1 else { return [] }
-        let group = try connection.query("""
-            SELECT timer_id, dedupe_key, invoice_id, payload::text FROM recoup.timers
-             WHERE kind = $1 AND account_id = $2 AND payload->>'stage' = $3 AND due_at <= $4
-               AND fired_at IS NULL AND cancelled_at IS NULL AND invoice_id IS NOT NULL
-             ORDER BY invoice_id, timer_id
-               FOR UPDATE SKIP LOCKED
-            """, [Self.timerKind, accountID, stageName, now]).map { row in
-            Member(timerID: try row.decode(Int64.self, at: 0), key: try row.decode(String.self, at: 1),
-                   invoiceID: try row.decode(String.self, at: 2),
-                   payload: StagePayload((try? JSONParser.parse(Array(try row.decode(String.self, at: 3).utf8))) ?? .null))
-        }
+        guard try facts.isPending(timer.timerID, connection) else { return [] }
+        let group = try facts.group(accountID: accountID, stage: stageName, connection)
         let today = LocalDate(now, in: account.timeZone)
         var invoices: [String: InvoiceFacts] = [:]
         var due: [DueStage] = []
         var seenParts: Set<String> = []
         for member in group {
-            let invoice: InvoiceFacts
-            if let known = invoices[member.invoiceID] { invoice = known } else {
-                invoice = try InvoiceFacts.lock(member.invoiceID, accountID: accountID, now: now, connection)
-                invoices[member.invoiceID] = invoice
-            }
+            let invoice = try facts.invoice(member.invoiceID, accountID: accountID, connection)
+            invoices[member.invoiceID] = invoice
             let actions = member.payload.actions
             let part = Self.part(stage: stageName, actions: actions)
-            let done = try connection.query("""
-                SELECT 1 FROM recoup.invoice_journeys WHERE invoice_id = $1 AND $2 = ANY(done_stages)
-                """, [member.invoiceID, part]).count == 1
+            let done = try facts.isDone(invoiceID: member.invoiceID, part: part, connection)
             var stage = DueStage(
                 key: member.key, invoiceID: member.invoiceID, stage: stageName,
                 tone: member.payload.tone, actions: actions, rules: member.payload.rules,
-                standing: invoice.standing, pause: try CadenceFacts.pauseFacts(invoiceID: member.invoiceID, timeZone: account.timeZone, connection),
-                overtaken: try laterStageDue(invoiceID: member.invoiceID, than: stageName, now: now, connection))
+                standing: invoice.standing, pause: try facts.pause(invoiceID: member.invoiceID, timeZone: account.timeZone, connection),
+                overtaken: try facts.laterStageDue(invoiceID: member.invoiceID, than: stageName, connection))
             // The same part of a stage twice for one invoice (a repeat, a second timer): once only.
             let seenKey = "\(member.invoiceID)|\(part)"
             if done || (seenParts.contains(seenKey) && stageName != Self.partialPaymentStage) {
@@ -175,7 +160,7 @@ public struct JourneyReactions: Sendable {
             seenParts.insert(seenKey)
             due.append(stage)
         }
-        let sent = try ContactLog.counted(accountID: accountID, now: now, policy: contact, connection)
+        let sent = try facts.sent(accountID: accountID, connection)
         let decision = StageFiring.plan(due, now: now, today: today, sent: sent, consents: account.consents,
                                         timeZone: account.timeZone, contact: contact, pauses: pauses)
         let members = Dictionary(group.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
@@ -223,12 +208,14 @@ public struct JourneyReactions: Sendable {
                 effects += try HandOffs.escalate(owner: owner, rule: rule, recommendedAction: Self.recommendedAction(owner: owner),
                                                  account: account, invoice: invoice, causedBy: cause, now: now,
                                                  extraDetail: ["stage": .string(stage.stage)], connection)
+                facts.handedOff(invoiceID: stage.invoiceID)
             }
             if let kind = handOff.task {
                 effects += try HandOffs.createTask(kind: kind, rule: stage.rules.first ?? "journey.\(stage.stage)", account: account, invoice: invoice, causedBy: cause,
                                                    contact: contact, now: now, connection)
+                facts.handedOff(invoiceID: stage.invoiceID)
             }
-            if stage.actions.messages.isEmpty { try markDone(stage, connection) }
+            if stage.actions.messages.isEmpty { try markDone(stage, facts: facts, connection) }
         }
         if let deferral = decision.deferred {
             for key in deferral.keys {
@@ -245,20 +232,22 @@ public struct JourneyReactions: Sendable {
             try audit("journey.stage.suppressed", stage, rule: decision.unsendableRules.first,
                       ["reason": .string("no channel the account consented to"),
                        "rules_applied": .array(decision.unsendableRules.map(JSONValue.string))])
-            try markDone(stage, connection)
+            try markDone(stage, facts: facts, connection)
             effects.append(.noticeSuppressed(reason: "no_consent"))
         }
         if let touch = decision.touch {
             effects += try send(touch, stages: touch.keys.map { stages[$0]! }, invoices: invoices, account: account,
-                                audit: audit, now: now, connection)
+                                audit: audit, facts: facts, now: now, connection)
         }
-        try TimerStore.markFired(group.map(\.timerID).filter { $0 != timer.timerID }, at: now, connection)
+        let covered = group.map(\.timerID).filter { $0 != timer.timerID }
+        try TimerStore.queueMarkFired(covered, at: now, connection)
+        facts.close(covered + [timer.timerID])
         return effects
     }
 
     /// Renders and queues the touch's messages, one per channel, each covering every invoice of the touch.
     private func send(_ touch: FiringPlan.Touch, stages: [DueStage], invoices: [String: InvoiceFacts], account: AccountFacts,
-                      audit: (String, DueStage, String?, [String: JSONValue]) throws -> Void, now: Date,
+                      audit: (String, DueStage, String?, [String: JSONValue]) throws -> Void, facts: StageFacts, now: Date,
                       _ connection: PostgresConnection) throws -> [RecordEffect] {
         guard let first = stages.first else { return [] }
         let touchID = StableID.make("touch", stages.map(\.key).sorted())
@@ -278,6 +267,9 @@ public struct JourneyReactions: Sendable {
                 try Outbox.enqueue(.messageRequested(message, at: now), at: now, connection)
                 try ContactLog.record(accountID: account.accountID, channel: message.channel, touchID: touchID, messageID: messageID,
                                       at: now, connection)
+                if let channel = Channel(rawValue: message.channel) {
+                    facts.sent(SentMessage(channel: channel, at: now, touchID: touchID), accountID: account.accountID)
+                }
                 queued.append(.object(["channel": .string(message.channel), "message_id": .string(messageID),
                                        "template": .string(message.template), "locale": .string(message.locale)]))
                 effects.append(.messageQueued(channel: message.channel, stage: message.stage))
@@ -290,33 +282,15 @@ public struct JourneyReactions: Sendable {
                 "dropped_channels": .array(touch.dropped.map { .string($0.rawValue) }),
                 "dropped_by": .array(touch.droppedRules.map(JSONValue.string)),
             ])
-            try markDone(stage, connection)
+            try markDone(stage, facts: facts, connection)
         }
         return effects
     }
 
     // MARK: helpers
 
-    private struct Member {
-        var timerID: Int64
-        var key: String
-        var invoiceID: String
-        var payload: StagePayload
-    }
-
-    /// Whether a later journey stage of the invoice is due now as well.
-    private func laterStageDue(invoiceID: String, than stage: String, now: Date, _ connection: PostgresConnection) throws -> Bool {
-        guard let current = JourneyStage(rawValue: stage) else { return false }
-        return try connection.query("""
-            SELECT payload->>'stage' FROM recoup.timers
-             WHERE kind = $1 AND invoice_id = $2 AND due_at <= $3 AND fired_at IS NULL AND cancelled_at IS NULL
-            """, [Self.timerKind, invoiceID, now]).contains { row in
-            (try row.decodeOptional(String.self, at: 0)).flatMap(JourneyStage.init(rawValue:)).map { $0 > current } ?? false
-        }
-    }
-
     /// A new timer for the same stage at `time`, doing `actions`.
-    private func reschedule(_ member: Member, accountID: String, actions: StageActions, at time: Date, suffix: String, now: Date,
+    private func reschedule(_ member: StageTimer, accountID: String, actions: StageActions, at time: Date, suffix: String, now: Date,
                             _ connection: PostgresConnection) throws {
         var payload = member.payload
         payload.actions = actions
@@ -325,12 +299,14 @@ public struct JourneyReactions: Sendable {
                                 dueAt: time, accountID: accountID, invoiceID: member.invoiceID, payload: payload.json, now: now, connection)
     }
 
-    private func markDone(_ stage: DueStage, _ connection: PostgresConnection) throws {
+    private func markDone(_ stage: DueStage, facts: StageFacts, _ connection: PostgresConnection) throws {
         guard stage.stage != Self.partialPaymentStage else { return }
+        let part = Self.part(stage: stage.stage, actions: stage.actions)
         try connection.enqueue("""
             UPDATE recoup.invoice_journeys SET done_stages = array_append(done_stages, $2)
              WHERE invoice_id = $1 AND NOT ($2 = ANY(done_stages))
-            """, [stage.invoiceID, Self.part(stage: stage.stage, actions: stage.actions)])
+            """, [stage.invoiceID, part])
+        facts.markedDone(invoiceID: stage.invoiceID, part: part)
     }
 
     /// What marks a stage carried out: the stage, or its hand-off alone when the strategic rule

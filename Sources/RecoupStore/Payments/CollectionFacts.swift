@@ -35,21 +35,36 @@ struct AccountFacts {
 
     /// The stored account; nil if it was never seen.
     private static func load(_ accountID: String, lock: Bool, _ connection: PostgresConnection) throws -> AccountFacts? {
-        guard let row = try connection.query("""
-            SELECT first_name, email, consent_email, locale, timezone, currency, arr_minor, tier_override,
-                   phone, consent_sms, consent_in_app, owners::text
-              FROM recoup.accounts WHERE account_id = $1 \(lock ? "FOR UPDATE" : "")
-            """, [accountID]).first else { return nil }
-        let zoneName = try row.decode(String.self, at: 4)
+        try connection.query("SELECT \(columns) FROM recoup.accounts WHERE account_id = $1 \(lock ? "FOR UPDATE" : "")", [accountID])
+            .first.map(decode)
+    }
+
+    /// Locks the stored accounts among `accountIDs` in one statement, in `LockOrder` (byte order,
+    /// as `COLLATE "C"` sorts), and reads them; accounts never seen are absent.
+    static func lockExisting(_ accountIDs: [String], _ connection: PostgresConnection) throws -> [String: AccountFacts] {
+        guard !accountIDs.isEmpty else { return [:] }
+        let rows = try connection.query("""
+            SELECT \(columns) FROM recoup.accounts WHERE account_id = ANY($1::text[]) ORDER BY account_id COLLATE "C" FOR UPDATE
+            """, [PostgresArrayLiteral.text(accountIDs)])
+        return Dictionary(try rows.map { let facts = try decode($0); return (facts.accountID, facts) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    private static let columns = """
+        account_id, first_name, email, consent_email, locale, timezone, currency, arr_minor, tier_override,
+        phone, consent_sms, consent_in_app, owners::text
+        """
+
+    private static func decode(_ row: PostgresRow) throws -> AccountFacts {
+        let zoneName = try row.decode(String.self, at: 5)
         return AccountFacts(
-            accountID: accountID, firstName: try row.decodeOptional(String.self, at: 0),
-            email: try row.decodeOptional(String.self, at: 1), phone: try row.decodeOptional(String.self, at: 8),
-            emailConsent: try row.decode(Bool.self, at: 2), smsConsent: try row.decode(Bool.self, at: 9),
-            inAppConsent: try row.decode(Bool.self, at: 10), owners: Self.owners(try row.decode(String.self, at: 11)),
-            locale: try row.decode(String.self, at: 3),
+            accountID: try row.decode(String.self, at: 0), firstName: try row.decodeOptional(String.self, at: 1),
+            email: try row.decodeOptional(String.self, at: 2), phone: try row.decodeOptional(String.self, at: 9),
+            emailConsent: try row.decode(Bool.self, at: 3), smsConsent: try row.decode(Bool.self, at: 10),
+            inAppConsent: try row.decode(Bool.self, at: 11), owners: Self.owners(try row.decode(String.self, at: 12)),
+            locale: try row.decode(String.self, at: 4),
             timeZone: TimeZone(identifier: zoneName) ?? TimeZone(identifier: "UTC")!,
-            currency: try row.decodeOptional(String.self, at: 5), arrMinor: try row.decodeOptional(Int64.self, at: 6),
-            tierOverride: try row.decodeOptional(String.self, at: 7))
+            currency: try row.decodeOptional(String.self, at: 6), arrMinor: try row.decodeOptional(Int64.self, at: 7),
+            tierOverride: try row.decodeOptional(String.self, at: 8))
     }
 
     private static func owners(_ text: String) -> [String: String] {
@@ -98,22 +113,37 @@ struct InvoiceFacts {
     }
 
     private static func load(_ invoiceID: String, lock: Bool, _ connection: PostgresConnection) throws -> InvoiceFacts? {
-        guard let row = try connection.query("""
-            SELECT account_id, number, currency, status, amount_due_minor,
-                   greatest(amount_paid_minor, payments_received_minor), to_char(due_date, 'YYYY-MM-DD'), payment_url,
-                   (SELECT count(*) FROM recoup.disputes d WHERE d.invoice_id = i.invoice_id AND d.status = 'open'),
-                   (SELECT count(*) FROM recoup.invoice_holds h WHERE h.invoice_id = i.invoice_id AND h.released_at IS NULL)
-              FROM recoup.invoices i WHERE invoice_id = $1 \(lock ? "FOR UPDATE" : "")
-            """, [invoiceID]).first else { return nil }
-        return InvoiceFacts(
-            invoiceID: invoiceID, accountID: try row.decode(String.self, at: 0),
-            number: try row.decodeOptional(String.self, at: 1),
-            currency: try row.decodeOptional(String.self, at: 2).flatMap(Currency.init(code:)),
-            status: try row.decodeOptional(String.self, at: 3), amountDueMinor: try row.decodeOptional(Int64.self, at: 4),
-            paidMinor: try row.decode(Int64.self, at: 5),
-            dueDate: try row.decodeOptional(String.self, at: 6).flatMap(LocalDate.init),
-            paymentURL: try row.decodeOptional(String.self, at: 7),
-            openDisputes: try row.decode(Int.self, at: 8), openHolds: try row.decode(Int.self, at: 9))
+        try connection.query("SELECT \(columns) FROM recoup.invoices i WHERE invoice_id = $1 \(lock ? "FOR UPDATE" : "")", [invoiceID])
+            .first.map(decode)
+    }
+
+    /// Locks the stored invoices among `invoiceIDs` in one statement, in byte order of their ids,
+    /// and reads them; invoices never seen are absent. Take their accounts' locks first.
+    static func lockExisting(_ invoiceIDs: [String], _ connection: PostgresConnection) throws -> [String: InvoiceFacts] {
+        guard !invoiceIDs.isEmpty else { return [:] }
+        let rows = try connection.query("""
+            SELECT \(columns) FROM recoup.invoices i WHERE invoice_id = ANY($1::text[]) ORDER BY invoice_id COLLATE "C" FOR UPDATE
+            """, [PostgresArrayLiteral.text(invoiceIDs)])
+        return Dictionary(try rows.map { let facts = try decode($0); return (facts.invoiceID, facts) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    private static let columns = """
+        invoice_id, account_id, number, currency, status, amount_due_minor,
+        greatest(amount_paid_minor, payments_received_minor), to_char(due_date, 'YYYY-MM-DD'), payment_url,
+        (SELECT count(*) FROM recoup.disputes d WHERE d.invoice_id = i.invoice_id AND d.status = 'open'),
+        (SELECT count(*) FROM recoup.invoice_holds h WHERE h.invoice_id = i.invoice_id AND h.released_at IS NULL)
+        """
+
+    private static func decode(_ row: PostgresRow) throws -> InvoiceFacts {
+        InvoiceFacts(
+            invoiceID: try row.decode(String.self, at: 0), accountID: try row.decode(String.self, at: 1),
+            number: try row.decodeOptional(String.self, at: 2),
+            currency: try row.decodeOptional(String.self, at: 3).flatMap(Currency.init(code:)),
+            status: try row.decodeOptional(String.self, at: 4), amountDueMinor: try row.decodeOptional(Int64.self, at: 5),
+            paidMinor: try row.decode(Int64.self, at: 6),
+            dueDate: try row.decodeOptional(String.self, at: 7).flatMap(LocalDate.init),
+            paymentURL: try row.decodeOptional(String.self, at: 8),
+            openDisputes: try row.decode(Int.self, at: 9), openHolds: try row.decode(Int.self, at: 10))
     }
 
     /// The invoice as a customer message names it.

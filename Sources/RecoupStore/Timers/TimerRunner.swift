@@ -2,10 +2,11 @@ import Foundation
 import Postgres
 import RecoupCore
 
-/// Fires due timers: claims a batch (skipping timers another instance holds), carries each out
-/// in a savepoint of one transaction, and marks it fired. A timer whose work fails is pushed
-/// back with its error recorded, and after `maxAttempts` is closed and audited, so one broken
-/// timer never blocks the rest.
+/// Fires due timers: claims a batch (skipping timers another instance holds), carries it out in
+/// one transaction with the journey facts read once for the whole batch (`StageFacts`), and
+/// marks it fired. If that fails, each timer runs again in a savepoint of its own: one whose
+/// work fails is pushed back with its error recorded, and after `maxAttempts` is closed and
+/// audited, so one broken timer never blocks the rest.
 public struct TimerRunner: Sendable {
     public let clock: StoreClock
     private let reactions: ReactionsHolder
@@ -58,7 +59,14 @@ public struct TimerRunner: Sendable {
         let timers = LockOrder.sorted(try TimerStore.claimDue(now: now, limit: limit, connection)) { $0.accountID }
         var report = Report(claimed: timers.count, now: now)
         guard isolating else {
-            for timer in timers { report.effects += try fire(timer, reactions: current, now: now, connection) }
+            // One read of the batch's journey facts, kept current by the firings (a savepoint
+            // rollback would leave it stale, so isolated timers read their own).
+            let facts = current.journeys.map { StageFacts(now: now, contact: $0.contact) }
+            try facts?.prefetch(timers, connection)
+            for timer in timers {
+                report.effects += try fire(timer, reactions: current, now: now, facts: facts, connection)
+                if timer.kind != JourneyReactions.timerKind, let accountID = timer.accountID { facts?.forget(accountID: accountID) }
+            }
             try TimerStore.markFired(timers.map(\.timerID), at: now, connection)
             report.fired = timers.count
             report.nextDueAt = try TimerStore.nextDueAt(connection)
@@ -95,7 +103,8 @@ public struct TimerRunner: Sendable {
         return report
     }
 
-    private func fire(_ timer: DueTimer, reactions: Reactions, now: Date, _ connection: PostgresConnection) throws -> [RecordEffect] {
+    private func fire(_ timer: DueTimer, reactions: Reactions, now: Date, facts: StageFacts? = nil,
+                      _ connection: PostgresConnection) throws -> [RecordEffect] {
         switch timer.kind {
         case PaymentRetryLedger.timerKind:
             return try reactions.payments.fireRetry(timer, now: now, connection)
@@ -103,7 +112,7 @@ public struct TimerRunner: Sendable {
             return try reactions.payments.fireNotice(timer, now: now, connection)
         case JourneyReactions.timerKind:
             guard let journeys = reactions.journeys else { throw UnknownTimerKind(kind: timer.kind) }
-            return try journeys.fire(timer, now: now, connection)
+            return try journeys.fire(timer, now: now, facts: facts, connection)
         case ReplyReactions.promiseTimerKind:
             guard let replies = reactions.replies else { throw UnknownTimerKind(kind: timer.kind) }
             return try replies.checkPromise(timer, now: now, connection)

@@ -151,6 +151,12 @@ public enum TimerStore {
         try connection.execute(markFiredSQL, [PostgresArrayLiteral.integers(timerIDs), now], planning: .eachRun)
     }
 
+    /// `markFired` queued: it goes out with the transaction's next statement or its COMMIT.
+    public static func queueMarkFired(_ timerIDs: [Int64], at now: Date, _ connection: PostgresConnection) throws {
+        guard !timerIDs.isEmpty else { return }
+        try connection.enqueue(markFiredSQL, [PostgresArrayLiteral.integers(timerIDs), now], planning: .eachRun)
+    }
+
     /// Records a failed firing and pushes the timer back to `retryAt`; with `giveUp` it is
     /// closed instead (fired, with the error kept).
     public static func recordFailure(_ timerID: Int64, error: String, retryAt: Date, giveUp: Bool, now: Date,
