@@ -18,16 +18,17 @@ extension BenchCommand {
         @OptionGroup var options: ConfigOption
         @Option(name: .long, help: "Pending stage timers in all (the due ones included).") var pending = 1_000_000
         @Option(name: .long, help: "Of them, due now: one per account, each doing its stage's real work.") var due = 100_000
-        @Option(name: .long, help: "Scheduler loops firing at once, each on a connection of its own (recoupd runs one).")
-        var workers = TimerBenchmark.daemonSchedulers
+        @Option(name: .long, help: "Scheduler loops firing at once, each on a connection of its own and its share of the accounts (default: processing.timer_loops, as recoupd runs).")
+        var workers: Int?
 
         func validate() throws {
             guard due > 0, pending >= due else { throw ValidationError("--due must be at least 1 and --pending at least --due") }
-            guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") }
+            if let workers { guard (1...64).contains(workers) else { throw ValidationError("--workers must be between 1 and 64") } }
         }
 
         func run() async throws {
             let (configuration, policy) = try BenchCommand.load(options)
+            let workers = self.workers ?? configuration.processing.timerLoops
             // Written at once, not buffered: a firing stopped midway keeps what was found before it.
             let say: @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data("\($0)\n".utf8)) }
             let report = try await TimerBenchmark.run(

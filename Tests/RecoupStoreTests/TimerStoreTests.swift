@@ -44,6 +44,41 @@ struct TimerStoreTests {
         }
     }
 
+    @Test("the loops of one scheduler claim disjoint shares: each due timer once, one account's timers all in one share")
+    func partitionedClaims() async throws {
+        try await MigrationTests.withDatabase { owner, _ in
+            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+            try await owner.transaction { connection in
+                try TimerStore.scheduleAll((0..<300).map { index in
+                    TimerSpec(kind: "test", dedupeKey: "k\(index)", dueAt: Self.base.addingTimeInterval(Double(-index)),
+                              accountID: index % 7 == 0 ? nil : "acc_\(index % 40)", invoiceID: "i\(index)", payload: .object([:]))
+                }, now: Self.base, connection)
+            }
+            // Three loops claim at once, each holding its claim until all have claimed.
+            let claimed = try await withThrowingTaskGroup(of: [DueTimer].self) { group in
+                let all = DispatchGroup()
+                for _ in 0..<3 { all.enter() }
+                for share in 0..<3 {
+                    group.addTask {
+                        try await owner.transaction { connection in
+                            let timers = try TimerStore.claimDue(now: Self.base, limit: 300, share: (share, of: 3), connection)
+                            all.leave()
+                            _ = all.wait(timeout: .now() + 10)
+                            return timers
+                        }
+                    }
+                }
+                return try await group.reduce(into: [[DueTimer]]()) { $0.append($1) }
+            }
+            let keys = claimed.flatMap { $0.map(\.dedupeKey) }
+            #expect(keys.count == 300 && Set(keys).count == 300, "each due timer claimed once")
+            #expect(claimed.allSatisfy { !$0.isEmpty }, "every loop has a share")
+            let owners = Dictionary(grouping: claimed.enumerated().flatMap { share, timers in timers.map { ($0.accountID ?? "-", share) } },
+                                    by: \.0).mapValues { Set($0.map(\.1)) }
+            #expect(owners.values.allSatisfy { $0.count == 1 }, "an account's timers in one share: \(owners)")
+        }
+    }
+
     @Test("a new timer wakes a listening scheduler once it commits (one wake for a batch); a deduplicated one raises nothing")
     func scheduleNotifies() async throws {
         try await MigrationTests.withDatabase { owner, _ in
@@ -294,7 +329,8 @@ struct TimerRunnerFailureTests {
                     ANALYZE recoup.timers;
                     """)
                 let at = Date(timeIntervalSince1970: 1_798_794_000) // 2027-01-01T09:00:00Z
-                let plan = try connection.explain(TimerStore.claimDueSQL, [at, 200], analyze: true)
+                // One loop's share of two, as recoupd's scheduler claims by default.
+                let plan = try connection.explain(TimerStore.claimDueSQL, [at, 200, 2, 0], analyze: true)
                 try connection.executeScript("BEGIN")
                 let claimed = try TimerStore.claimDue(now: at, limit: 200, connection).map(\.timerID)
                 try connection.executeScript("ROLLBACK")

@@ -39,24 +39,27 @@ public struct TimerRunner: Sendable {
     /// savepoints (nearly always nothing fails, and a savepoint costs two round trips a timer);
     /// if that batch fails for a reason other than the database's state, again with each timer
     /// in a savepoint, so the broken one is pushed back and the rest fire.
-    public func fireDue(limit: Int, pool: PostgresPool) async throws -> Report {
+    ///
+    /// `share` (index, of: count) is this loop's part of the accounts when several loops fire.
+    public func fireDue(limit: Int, share: (index: Int, of: Int) = (0, of: 1), pool: PostgresPool) async throws -> Report {
         do {
-            return try await pool.transaction { try self.fireDue(limit: limit, isolating: false, $0) }
+            return try await pool.transaction { try self.fireDue(limit: limit, share: share, isolating: false, $0) }
         } catch let error as PostgresError where error.isTransient || error.isUnavailable {
             throw error
         } catch {
-            return try await pool.transaction { try self.fireDue(limit: limit, isolating: true, $0) }
+            return try await pool.transaction { try self.fireDue(limit: limit, share: share, isolating: true, $0) }
         }
     }
 
     /// Fires up to `limit` due timers in the caller's transaction. `isolating` puts each in a
     /// savepoint so a failing one is recorded and skipped; without it any failure throws and
     /// the caller's transaction must roll back.
-    public func fireDue(limit: Int, isolating: Bool = true, _ connection: PostgresConnection) throws -> Report {
+    public func fireDue(limit: Int, share: (index: Int, of: Int) = (0, of: 1), isolating: Bool = true,
+                        _ connection: PostgresConnection) throws -> Report {
         let now = try clock.now(connection)
         let current = reactions.current
         // Claimed by due time, fired in LockOrder (one account's still by due time).
-        let timers = LockOrder.sorted(try TimerStore.claimDue(now: now, limit: limit, connection)) { $0.accountID }
+        let timers = LockOrder.sorted(try TimerStore.claimDue(now: now, limit: limit, share: share, connection)) { $0.accountID }
         var report = Report(claimed: timers.count, now: now)
         guard isolating else {
             // One read of the batch's journey facts, kept current by the firings (a savepoint

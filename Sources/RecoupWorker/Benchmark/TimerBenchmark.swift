@@ -19,9 +19,6 @@ import Synchronization
 /// work, and the figure, depend on when the benchmark is run. Writes real rows: point it at a
 /// fresh bench database.
 public enum TimerBenchmark {
-    /// How many timer loops one recoupd runs (one `TimerSchedulerService`): the default workers.
-    public static let daemonSchedulers = 1
-
     /// The figure issue 7 sets for 100,000 due timers among 1,000,000 pending.
     public static let targetPerSecond = 2_000.0
 
@@ -120,7 +117,7 @@ public enum TimerBenchmark {
             // The daemon's own batch size, so the two cannot drift.
             let batchSize = TimerSchedulerService.batchSize
             announce(seeding.line)
-            let plan = try await claimPlan(fireAt: fireAt, limit: batchSize, pool: pool)
+            let plan = try await claimPlan(fireAt: fireAt, limit: batchSize, shares: workers, pool: pool)
             announce(plan.line)
             var firing = try await fire(workers: workers, batchSize: batchSize, runner: runner, due: due, pool: pool, progress: progress)
             let after = try await pool.withConnection { connection in
@@ -188,18 +185,19 @@ public enum TimerBenchmark {
         var fired = 0, failed = 0, batches = 0
     }
 
-    /// `workers` loops, each claiming and firing batches in a transaction of its own until one
-    /// finds nothing due, as recoupd's scheduler does while it has a backlog.
+    /// `workers` loops, each claiming its share of the accounts' timers and firing them in
+    /// batches, a transaction each, until it finds nothing due, as recoupd's scheduler does
+    /// while it has a backlog.
     private static func fire(workers: Int, batchSize: Int, runner: TimerRunner, due: Int, pool: PostgresPool,
                              progress: @escaping @Sendable (String) -> Void) async throws -> Firing {
         let done = Done()
         let started = ContinuousClock.now
         let total = try await withThrowingTaskGroup(of: Tally?.self) { group in
-            for _ in 0..<workers {
+            for worker in 0..<workers {
                 group.addTask {
                     var tally = Tally()
                     while true {
-                        let report = try await runner.fireDue(limit: batchSize, pool: pool)
+                        let report = try await runner.fireDue(limit: batchSize, share: (worker, of: workers), pool: pool)
                         guard report.claimed > 0 else { return tally }
                         tally.fired += report.fired
                         tally.failed += report.failed

@@ -9,9 +9,9 @@ extension TimerBenchmark {
     /// Explains `TimerStore.claimDueSQL` at `fireAt` with a batch of `limit`; throws `PlanError`
     /// if the plan scans `recoup.timers` sequentially. (A sort is the planner's choice for a small
     /// table; TimerStoreTests checks that a large tie is read in index order.)
-    static func claimPlan(fireAt: Date, limit: Int, pool: PostgresPool) async throws -> ClaimPlan {
+    static func claimPlan(fireAt: Date, limit: Int, shares: Int, pool: PostgresPool) async throws -> ClaimPlan {
         try await pool.withConnection { connection in
-            let text = try connection.query("EXPLAIN (FORMAT JSON) \(TimerStore.claimDueSQL)", [fireAt, limit]).first!
+            let text = try connection.query("EXPLAIN (FORMAT JSON) \(TimerStore.claimDueSQL)", [fireAt, limit, shares, 0]).first!
                 .decode(String.self, at: 0)
             return try plan(text)
         }

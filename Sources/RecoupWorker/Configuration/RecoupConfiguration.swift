@@ -16,7 +16,8 @@ import Logging
 ///   recoup_app), `postgres.pool_size` (int, 4), `postgres.migrate_on_start` (bool, true),
 ///   `postgres.prepared_statements` (bool, true)
 /// - `processing.lanes` (int, 8), `processing.transient_attempts` (int, 5),
-///   `processing.transient_delivery_limit` (int, 5), `processing.batch_max` (int, 32)
+///   `processing.transient_delivery_limit` (int, 5), `processing.batch_max` (int, 32),
+///   `processing.timer_loops` (int, 2)
 /// - `policy.directory` (path, default: the configuration file's folder): where the policy
 ///   files live (`payments/*.yaml`, `templates/`); relative paths are taken from the file's folder
 /// - `admin.enabled` (bool, true), `admin.address` (IPv4, 127.0.0.1), `admin.port` (int, 9470;
@@ -63,6 +64,9 @@ public struct RecoupConfiguration: Sendable {
         public var transientDeliveryLimit: Int
         /// The most deliveries one lane records in one transaction (1: one commit per event).
         public var batchMax: Int = 32
+        /// Timer scheduler loops, each on a connection of its own, each firing the due timers of
+        /// its share of the accounts.
+        public var timerLoops: Int = 2
     }
 
     /// The admin HTTP endpoint.
@@ -149,7 +153,8 @@ public struct RecoupConfiguration: Sendable {
             lanes: try processingNode?.int("lanes", default: 8, in: 1...256) ?? 8,
             transientAttempts: try processingNode?.int("transient_attempts", default: 5, in: 1...100) ?? 5,
             transientDeliveryLimit: try processingNode?.int("transient_delivery_limit", default: 5, in: 1...1000) ?? 5,
-            batchMax: try processingNode?.int("batch_max", default: 32, in: 1...1000) ?? 32)
+            batchMax: try processingNode?.int("batch_max", default: 32, in: 1...1000) ?? 32,
+            timerLoops: try processingNode?.int("timer_loops", default: 2, in: 1...16) ?? 2)
         try processingNode?.rejectUnknownKeys()
 
         var policyNode = try root.section("policy")
@@ -262,6 +267,7 @@ extension RecoupConfiguration {
           processing.transient_attempts: \(processing.transientAttempts)
           processing.transient_delivery_limit: \(processing.transientDeliveryLimit)
           processing.batch_max: \(processing.batchMax)
+          processing.timer_loops: \(processing.timerLoops)
           policy.directory: \(policyDirectory)
           admin: \(admin.enabled ? "http://\(admin.address):\(admin.port)" : "disabled")
           shutdown.grace_seconds: \(shutdownGraceSeconds)

@@ -24,8 +24,8 @@ public enum RecoupDaemon {
         // read it, then to mark it published), which in a paced run was most of its latency.
         let relayPool = PostgresPool(configuration: configuration.postgresConfiguration(applicationName: "recoupd-relay", poolSize: 1),
                                      logger: logger)
-        let timerPool = PostgresPool(configuration: configuration.postgresConfiguration(applicationName: "recoupd-timers", poolSize: 1),
-                                     logger: logger)
+        let timerPool = PostgresPool(configuration: configuration.postgresConfiguration(
+            applicationName: "recoupd-timers", poolSize: configuration.processing.timerLoops), logger: logger)
 
         _ = ProcessStats.startedAt // from here, for process_start_time_seconds
         let counters = Counters()
@@ -50,6 +50,7 @@ public enum RecoupDaemon {
             .init(service: PolicyReloadService(configuration: configuration, reactions: reactions, counters: counters, logger: logger),
                   serviceName: "policy-reload"),
             .init(service: TimerSchedulerService(pool: timerPool, runner: TimerRunner(clock: clock, holder: reactions),
+                                                 loops: configuration.processing.timerLoops,
                                                  listenerConfiguration: listenerConfiguration, counters: counters, logger: logger),
                   serviceName: "timer-scheduler"),
         ]

@@ -16,12 +16,16 @@ final class TimerSchedulerService: Service {
     let listenerConfiguration: PostgresConfiguration
     let counters: Counters
     let logger: Logger
+    /// Loops firing side by side, each its share of the accounts (`processing.timer_loops`).
+    let loops: Int
     /// Timers claimed and fired per transaction (the timer benchmark fires in batches of it).
     static let batchSize = 200
     let pollInterval: Duration = .seconds(1)
 
-    init(pool: PostgresPool, runner: TimerRunner, listenerConfiguration: PostgresConfiguration, counters: Counters, logger: Logger) {
+    init(pool: PostgresPool, runner: TimerRunner, loops: Int, listenerConfiguration: PostgresConfiguration, counters: Counters,
+         logger: Logger) {
         self.pool = pool
+        self.loops = max(1, loops)
         self.runner = runner
         self.listenerConfiguration = listenerConfiguration
         self.counters = counters
@@ -33,9 +37,10 @@ final class TimerSchedulerService: Service {
     func run() async throws {
         let loop = WakeableLoop(listenerConfiguration: listenerConfiguration,
                                 channels: [StoreClock.notifyChannel, TimerStore.notifyChannel], logger: logger)
-        await loop.run(describe: TimerRunner.summary(of:)) { [self] in
+        let loops = self.loops
+        await loop.run(workers: loops, describe: TimerRunner.summary(of:)) { [self] worker in
             let runner = self.runner, batchSize = Self.batchSize
-            let report = try await runner.fireDue(limit: batchSize, pool: pool)
+            let report = try await runner.fireDue(limit: batchSize, share: (worker, of: loops), pool: pool)
             record(report)
             if report.claimed == batchSize { return .zero }
             // Wall time: sleep until the next timer is due, polling at least every interval.
