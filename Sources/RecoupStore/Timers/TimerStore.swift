@@ -71,7 +71,8 @@ public enum TimerStore {
         return [rows.serialized, now, notifyChannel]
     }
 
-    /// Rows keep their order (timer ids follow it); a NOTIFY only if something was inserted.
+    /// Rows keep their order (timer ids follow it); a NOTIFY only if something was inserted,
+    /// carrying when the earliest of them is due (`notifiedDueAt`).
     private static let scheduleAllSQL = """
         WITH inserted AS (
             INSERT INTO recoup.timers (kind, dedupe_key, due_at, account_id, invoice_id, payload, created_at)
@@ -81,10 +82,17 @@ public enum TimerStore {
                    WITH ORDINALITY AS t(kind, dedupe_key, due_at, account_id, invoice_id, payload, n)
              ORDER BY n
             ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING 1
-        ), counted AS (SELECT count(*) AS inserted FROM inserted)
-        SELECT inserted FROM counted LEFT JOIN LATERAL (SELECT pg_notify($3, '') WHERE inserted > 0) notified ON true
+            RETURNING due_at
+        ), counted AS (SELECT count(*) AS inserted, min(due_at) AS earliest FROM inserted)
+        SELECT inserted FROM counted
+          LEFT JOIN LATERAL (SELECT pg_notify($3, extract(epoch FROM earliest)::text) WHERE inserted > 0) notified ON true
         """
+
+    /// When the earliest timer a `notifyChannel` notification announced is due; nil when the
+    /// payload does not say (a notification from elsewhere, or an older build).
+    public static func notifiedDueAt(_ payload: String) -> Date? {
+        Double(payload).map { Date(timeIntervalSince1970: $0) }
+    }
 
     /// Cancels the pending timers of `kind` for an invoice; returns their dedupe keys.
     @discardableResult

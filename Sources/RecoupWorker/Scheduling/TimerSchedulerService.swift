@@ -35,8 +35,12 @@ final class TimerSchedulerService: Service {
     }
 
     func run() async throws {
-        let loop = WakeableLoop(listenerConfiguration: listenerConfiguration,
+        var loop = WakeableLoop(listenerConfiguration: listenerConfiguration,
                                 channels: [StoreClock.notifyChannel, TimerStore.notifyChannel], logger: logger)
+        if runner.clock == .system {
+            let horizon = pollInterval
+            loop.wakesFor = { Self.wakes(for: $0, now: Date(), horizon: horizon) }
+        }
         let loops = self.loops
         await loop.run(workers: loops, describe: TimerRunner.summary(of:)) { [self] worker in
             let runner = self.runner, batchSize = Self.batchSize
@@ -51,6 +55,16 @@ final class TimerSchedulerService: Service {
             return pollInterval
         }
         logger.info("timer scheduler stopped")
+    }
+
+    /// Whether a notification should cut the pause short (wall-clock time): every journey planned
+    /// announces timers due days from now, which are not worth a round; one due before the next
+    /// poll is, and so is the clock moving or a payload that does not say.
+    static func wakes(for notification: PostgresNotification, now: Date, horizon: Duration) -> Bool {
+        guard notification.channel == TimerStore.notifyChannel, let due = TimerStore.notifiedDueAt(notification.payload) else {
+            return true
+        }
+        return due.timeIntervalSince(now) <= horizon.seconds
     }
 
     private func record(_ report: TimerRunner.Report) {

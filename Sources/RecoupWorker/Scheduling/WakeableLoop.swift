@@ -9,6 +9,8 @@ struct WakeableLoop: Sendable {
     let listenerConfiguration: PostgresConfiguration
     let channels: [String]
     let logger: Logger
+    /// Whether a notification is worth a round before the pause ends (all are, by default).
+    var wakesFor: @Sendable (PostgresNotification) -> Bool = { _ in true }
 
     /// Runs `round` until graceful shutdown or cancellation. A round returns how long to pause
     /// before the next one (zero: go on at once). `describe` renders a failure for the log
@@ -26,8 +28,10 @@ struct WakeableLoop: Sendable {
         let stop = StopFlag()
         let listener = PostgresListener(configuration: listenerConfiguration, channels: channels, logger: logger)
         await withDiscardingTaskGroup { group in
-            group.addTask {
-                for await _ in listener.notifications { for wake in wakes { wake.signal() } }
+            group.addTask { [wakesFor] in
+                for await notification in listener.notifications where notification.isReconnect || wakesFor(notification) {
+                    for wake in wakes { wake.signal() }
+                }
             }
             await withGracefulShutdownHandler {
                 await withDiscardingTaskGroup { loops in
