@@ -5,6 +5,7 @@ import Postgres
 import RecoupCore
 import RecoupStore
 import ServiceLifecycle
+import Synchronization
 
 /// The admin HTTP endpoint, on localhost by default: `/healthz` (the process answers),
 /// `/readyz` (broker and database connected, schema current), `/metrics` (Prometheus text), and
@@ -18,6 +19,10 @@ struct AdminHTTPService: Service {
     let readiness: Readiness
     let counters: Counters
     let logger: Logger
+    /// The backlog counts every pending timer and outbox row: kept this long, so a scraper polling
+    /// every second (a dashboard, the benchmark) does not keep a database core busy counting.
+    static let backlogMaxAge: Duration = .seconds(5)
+    let backlogCache = Cached<Backlog>()
 
     func run() async throws {
         let server = HTTPServer(address: try .inet(ip4: settings.address, port: UInt16(settings.port)), timeout: 15,
@@ -81,9 +86,10 @@ struct AdminHTTPService: Service {
         var samples = readiness.connections.map {
             PrometheusText.Sample(.brokerConnected, $0.isConnected() ? 1 : 0, labels: ["connection": $0.name])
         } + ProcessStats.samples
-        let clock = self.clock
+        let clock = self.clock, backlogCache = self.backlogCache
         let read = try? await pool.withConnection(connectAttempts: 1) { connection in
-            (try Migrator.currentVersion(connection), try Backlog.read(now: try clock.now(connection), connection))
+            (try Migrator.currentVersion(connection),
+             try backlogCache.value(maxAge: Self.backlogMaxAge) { try Backlog.read(now: try clock.now(connection), connection) })
         }
         guard let (version, backlog) = read else {
             samples.append(.init(.databaseUp, 0))
@@ -106,5 +112,20 @@ struct AdminHTTPService: Service {
     static func problem(_ status: HTTPStatusCode, _ message: String) -> HTTPResponse {
         HTTPResponse(statusCode: status, headers: [.contentType: "application/json"],
                      body: Data(RecoupCore.JSONValue.object(["error": .string(message)]).serializedBytes))
+    }
+}
+
+/// A value read at most once per `maxAge`; reads in between get the last one.
+final class Cached<Value: Sendable>: Sendable {
+    private let state = Mutex<(value: Value, at: ContinuousClock.Instant)?>(nil)
+
+    /// The value read less than `maxAge` ago, or a new one from `read` (which may throw; then
+    /// nothing is kept).
+    func value(maxAge: Duration, read: () throws -> Value) rethrows -> Value {
+        let now = ContinuousClock.now
+        if let kept = state.withLock({ $0 }), now - kept.at < maxAge { return kept.value }
+        let value = try read()
+        state.withLock { $0 = (value, now) }
+        return value
     }
 }

@@ -106,3 +106,21 @@ struct PrometheusTextTests {
         #expect(PrometheusText.number(.nan) == "NaN")
     }
 }
+
+/// The backlog gauges are read from the database at most once per interval, however often
+/// `/metrics` is scraped.
+@Suite("cached backlog reads")
+struct CachedReadTests {
+    @Test("within its age a value is read once; past it (or with no age) it is read again; a failed read keeps nothing")
+    func readsOncePerAge() throws {
+        let cached = Cached<Int>()
+        var reads = 0
+        func read() -> Int { reads += 1; return reads }
+        #expect(cached.value(maxAge: .seconds(3_600), read: read) == 1)
+        #expect(cached.value(maxAge: .seconds(3_600), read: read) == 1 && reads == 1)
+        #expect(cached.value(maxAge: .zero, read: read) == 2, "too old")
+        struct Down: Error {}
+        #expect(throws: Down.self) { try cached.value(maxAge: .zero) { () throws -> Int in throw Down() } }
+        #expect(cached.value(maxAge: .seconds(3_600), read: read) == 2, "the failure kept nothing")
+    }
+}
