@@ -160,7 +160,13 @@ struct ResidentMemory: Sendable {
     mutating func sample() async throws {
         guard let read else { return }
         sampledAt = .now
-        guard let bytes = Self.parse(try await read()) else { return }
+        note(try await read())
+    }
+
+    /// Takes the memory figure from a metrics page read for something else.
+    mutating func note(_ page: String) {
+        sampledAt = .now
+        guard let bytes = Self.parse(page) else { return }
         last = bytes
         peak = max(peak ?? bytes, bytes)
         samples += 1
@@ -171,6 +177,17 @@ struct ResidentMemory: Sendable {
     mutating func sampleIfDue() async {
         guard read != nil, sampledAt.map({ .now - $0 >= .seconds(1) }) ?? true else { return }
         try? await sample()
+    }
+
+    /// Deliveries recoupd has finished with (`recoup_events_total` over every type and outcome
+    /// but `retry`, which goes back to the queue): committed, or dead-lettered.
+    static func handledEvents(_ page: String) -> Double {
+        let name = "recoup_events_total{"
+        return page.split(separator: "\n").reduce(0) { sum, line in
+            guard line.hasPrefix(name), !line.contains("outcome=\"retry\""), let value = line.split(separator: " ").last.flatMap({ Double($0) })
+            else { return sum }
+            return sum + value
+        }
     }
 
     /// The unlabelled `process_resident_memory_bytes` sample of a Prometheus text page.

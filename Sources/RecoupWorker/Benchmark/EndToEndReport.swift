@@ -29,7 +29,7 @@ public struct EndToEndReport: Sendable {
     public let residentBytesAtEnd: Double?
     public let residentBytesPeak: Double?
     public let residentSamples: Int
-    /// Average time between inbox polls: the precision of `committed.seconds`.
+    /// Average time between looks at the commit count: the precision of `committed.seconds`.
     public let pollSeconds: Double
     public let postgresCeiling: CeilingBenchmarks.Result?
     public let relayCeiling: CeilingBenchmarks.Result?
@@ -48,7 +48,7 @@ public struct EndToEndReport: Sendable {
             "  mix: \(invoices) invoices over \(accounts) accounts, \(published.operations) events (\(types)), "
                 + (rate > 0 ? "paced at \(Self.format(rate, 0)) events/s" : "burst"),
             "  " + published.line,
-            "  " + committed.line + " (inbox polled every \(Self.format(pollSeconds * 1000, 0)) ms)",
+            "  " + committed.line + " (counted every \(Self.format(pollSeconds * 1000, 0)) ms)",
             "  steady, 10 % to 90 % committed: " + (steadyPerSecond.map { "\(Self.format($0, 0))/s" } ?? "n/a (run too short)"),
             "  " + outbound.line + (keys.isEmpty ? "" : " (\(keys))"),
             "  latency publish -> outbound, \(latency.count) samples: " + (latency.count == 0

@@ -146,3 +146,26 @@ struct LatencySplitTests {
         #expect(Self.ms(split.afterRecording) == [1, 30, 30, 30])
     }
 }
+
+/// What the end-to-end benchmark reads off recoupd's metrics page while it waits for commits.
+@Suite("end-to-end benchmark metrics reading")
+struct BenchmarkMetricsReadingTests {
+    @Test("handled deliveries are recoup_events_total over every type and outcome but retry; memory is the unlabelled gauge")
+    func handledAndMemory() {
+        let page = """
+            # HELP recoup_events_total deliveries handled
+            # TYPE recoup_events_total counter
+            recoup_events_total{type="invoice.created",outcome="applied"} 120
+            recoup_events_total{type="payment.failed",outcome="applied"} 7
+            recoup_events_total{type="invoice.created",outcome="duplicate"} 3
+            recoup_events_total{type="unparsed",outcome="dead_lettered"} 2
+            recoup_events_total{type="payment.failed",outcome="retry"} 40
+            recoup_events_totally_else 1000
+            recoup_dead_letters_total{queue="recoup.invoices",class="malformed"} 2
+            process_resident_memory_bytes 52428800
+            """
+        #expect(ResidentMemory.handledEvents(page) == 132)
+        #expect(ResidentMemory.parse(page) == 52_428_800)
+        #expect(ResidentMemory.handledEvents("") == 0)
+    }
+}
