@@ -46,9 +46,7 @@ public final class PostgresConnection {
     /// in order, in one round trip; if one of them fails, that error is thrown here.
     public func query(_ sql: String, _ parameters: [any PostgresBindable] = [], planning: Planning = .reused) throws -> PostgresResult {
         let statement = try bind(sql, parameters, planning: planning)
-        guard pending.isEmpty else {
-            return try sendPipeline(ending: statement) ?? PostgresResult(columns: [], rows: [], affectedRows: 0, commandTag: "")
-        }
+        guard pending.isEmpty else { return try sendPipeline(ending: [statement])[0] }
         let handle = try openHandle()
         let result = LibPQ.withCStrings(statement.texts) { pointers in
             pointers.withUnsafeBufferPointer { valueBuffer in

@@ -24,20 +24,26 @@ extension PostgresConnection {
     /// Sends every queued statement and waits for their results; throws the first one's error.
     public func flush() throws {
         guard !pending.isEmpty else { return }
-        _ = try sendPipeline(ending: nil)
+        _ = try sendPipeline(ending: [])
+    }
+
+    /// Runs several statements that do not depend on each other's results in one round trip
+    /// (after any queued writes) and returns their results in order; the first error is thrown.
+    public func queries(_ statements: [(sql: String, parameters: [any PostgresBindable])]) throws -> [PostgresResult] {
+        try sendPipeline(ending: statements.map { try bind($0.sql, $0.parameters, planning: .reused) })
     }
 
     /// How many statements wait to be sent (for tests and diagnostics).
     public var queuedStatementCount: Int { pending.count }
 
-    /// Sends the queued statements and then `last`, if any, as one pipeline ending in a sync, reads
-    /// every result, and returns `last`'s. A statement that fails aborts the rest (PostgreSQL
-    /// skips them up to the sync); its error is thrown once the pipeline is drained.
-    func sendPipeline(ending last: BoundStatement?) throws -> PostgresResult? {
+    /// Sends the queued statements and then `last` as one pipeline ending in a sync, reads every
+    /// result, and returns `last`'s. A statement that fails aborts the rest (PostgreSQL skips
+    /// them up to the sync); its error is thrown once the pipeline is drained.
+    func sendPipeline(ending last: [BoundStatement]) throws -> [PostgresResult] {
         let handle = try openHandle()
-        var batch = pending
+        let batch = pending + last
         pending.removeAll()
-        if let last { batch.append(last) }
+        guard !batch.isEmpty else { return [] }
         guard PQenterPipelineMode(handle) == 1 else {
             throw record(PostgresError(kind: .connection, message: "cannot enter pipeline mode: \(LibPQ.errorMessage(handle))"))
         }
@@ -47,7 +53,8 @@ extension PostgresConnection {
         guard PQpipelineSync(handle) == 1 else { return try abandonPipeline(handle) }
 
         var firstError: PostgresError?
-        var lastResult: PostgresResult?
+        // One result per statement when none failed, in order.
+        var results: [PostgresResult] = []
         // Each statement's results end with a NULL; the sync's result ends the pipeline.
         var index = 0, synced = false
         while !synced {
@@ -63,7 +70,8 @@ extension PostgresConnection {
             case PGRES_PIPELINE_ABORTED:
                 break
             case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
-                lastResult = Self.read(result)
+                // Rows are read only for the statements the caller asked for.
+                results.append(results.count >= batch.count - last.count ? Self.read(result) : Self.noRows)
             default:
                 let error = self.error(from: result)
                 if index < batch.count { forgetIfInvalidated(batch[index], error) }
@@ -76,11 +84,17 @@ extension PostgresConnection {
             throw record(firstError ?? PostgresError(kind: .connection, message: "the pipeline did not complete: \(LibPQ.errorMessage(handle))"))
         }
         if let firstError { throw record(firstError) }
-        return last == nil ? nil : lastResult
+        guard results.count == batch.count else {
+            markBroken()
+            throw record(PostgresError(kind: .connection, message: "a pipeline of \(batch.count) statements gave \(results.count) results"))
+        }
+        return Array(results.suffix(last.count))
     }
 
+    private static let noRows = PostgresResult(columns: [], rows: [], affectedRows: 0, commandTag: "")
+
     /// Sending failed part-way (the connection is gone): nothing of the pipeline is known.
-    private func abandonPipeline(_ handle: OpaquePointer) throws -> PostgresResult? {
+    private func abandonPipeline(_ handle: OpaquePointer) throws -> [PostgresResult] {
         markBroken()
         throw record(PostgresError(kind: .connection, message: "sending a pipeline failed: \(LibPQ.errorMessage(handle))"))
     }

@@ -101,4 +101,24 @@ struct PipelineTests {
             #expect(try await Self.values(pool) == [1, 2])
         }
     }
+
+    @Test("independent reads go out together, after the queued writes, each answered in its place")
+    func severalReads() async throws {
+        try await Self.withTable { pool in
+            let results = try await pool.transaction { connection in
+                try connection.enqueue("INSERT INTO t (x) VALUES ($1)", [5])
+                return try connection.queries([
+                    ("SELECT count(*) FROM t", []),
+                    ("SELECT x FROM t WHERE x = $1", [5]),
+                    ("SELECT x FROM t WHERE x = $1", [6]),
+                ]).map { result in try result.map { try $0.decode(Int.self, at: 0) } }
+            }
+            #expect(results == [[1], [5], []])
+            await #expect(throws: PostgresError.self) {
+                try await pool.transaction(maxAttempts: 1) { connection in
+                    _ = try connection.queries([("SELECT 1", []), ("SELECT 1/0", []), ("SELECT 2", [])])
+                }
+            }
+        }
+    }
 }

@@ -10,9 +10,9 @@ enum CadenceFacts {
     static func segmentationInput(accountID: String, excludingInvoice invoiceID: String?, now: Date, timeZone: TimeZone,
                                   _ connection: PostgresConnection) throws -> SegmentationInput {
         var input = SegmentationInput()
-        // One round trip for the account's scalar facts (this runs for every event that plans a
-        // journey); the payment history below is the other.
-        let row = try connection.query("""
+        // The account's scalar facts and its payment history in one round trip: this runs for
+        // every event that plans a journey.
+        let results = try connection.queries([("""
             SELECT a.arr_minor, a.currency, a.tier_override, coalesce(to_jsonb(a.tags), '[]')::text,
                    (SELECT attempted_at FROM recoup.payment_failures WHERE account_id = $1 ORDER BY attempted_at DESC LIMIT 1),
                    (SELECT method_exp_year * 100 + method_exp_month FROM recoup.payment_failures
@@ -25,7 +25,13 @@ enum CadenceFacts {
                      ORDER BY occurred_at DESC, recorded_at DESC LIMIT 1),
                    EXISTS (SELECT 1 FROM recoup.crm_signals WHERE account_id = $1 AND kind = 'churn_risk' AND occurred_at > $2)
               FROM (SELECT $1::text AS account_id) wanted LEFT JOIN recoup.accounts a USING (account_id)
-            """, [accountID, now.addingTimeInterval(-Self.churnSignalDays * 86_400)]).first!
+            """, [accountID, now.addingTimeInterval(-Self.churnSignalDays * 86_400)]),
+            ("""
+            SELECT to_char(due_date, 'YYYY-MM-DD'), status, last_paid_at FROM recoup.invoices
+             WHERE account_id = $1 AND invoice_id <> coalesce($2, '') AND due_date IS NOT NULL
+            """, [accountID, invoiceID]),
+        ])
+        let row = results[0].first!
         input.arrMinor = try row.decodeOptional(Int64.self, at: 0)
         input.currency = try row.decodeOptional(String.self, at: 1).flatMap(Currency.init(code:))
         input.tierOverride = try row.decodeOptional(String.self, at: 2).flatMap(ValueTier.init(rawValue:))
@@ -35,10 +41,7 @@ enum CadenceFacts {
         input.hasOpenDispute = try row.decode(Bool.self, at: 6)
         input.hasOpenHighPriorityTicket = try row.decodeOptional(Bool.self, at: 7) ?? false
         input.hasChurnRiskSignal = try row.decode(Bool.self, at: 8)
-        input.history = try connection.query("""
-            SELECT to_char(due_date, 'YYYY-MM-DD'), status, last_paid_at FROM recoup.invoices
-             WHERE account_id = $1 AND invoice_id <> coalesce($2, '') AND due_date IS NOT NULL
-            """, [accountID, invoiceID]).compactMap { row in
+        input.history = try results[1].compactMap { row in
             guard let due = LocalDate(try row.decode(String.self, at: 0)) else { return nil }
             let status = try row.decodeOptional(String.self, at: 1)
             let paidAt = try row.decodeOptional(Date.self, at: 2)
@@ -99,12 +102,16 @@ enum CadenceFacts {
         return facts
     }
 
-    /// The installments of the invoice's latest payment plan (empty without one).
-    static func installments(invoiceID: String, _ connection: PostgresConnection) throws -> [(dueDate: LocalDate, amountMinor: Int64)] {
-        guard let text = try connection.query("""
-            SELECT installments::text FROM recoup.payment_plans WHERE invoice_id = $1 ORDER BY recorded_at DESC, event_id DESC LIMIT 1
-            """, [invoiceID]).first?.decode(String.self, at: 0),
-            case .array(let items)? = try? JSONParser.parse(Array(text.utf8)) else { return [] }
+    /// Reads the installments of the invoice's latest payment plan (`decodeInstallments`: empty
+    /// without one), as a statement to send with others in one round trip.
+    static func installmentsStatement(invoiceID: String) -> (sql: String, parameters: [any PostgresBindable]) {
+        ("SELECT installments::text FROM recoup.payment_plans WHERE invoice_id = $1 ORDER BY recorded_at DESC, event_id DESC LIMIT 1",
+         [invoiceID])
+    }
+
+    static func decodeInstallments(_ result: PostgresResult) -> [(dueDate: LocalDate, amountMinor: Int64)] {
+        guard let text = try? result.first?.decode(String.self, at: 0),
+              case .array(let items)? = try? JSONParser.parse(Array(text.utf8)) else { return [] }
         return items.compactMap { item in
             guard let due = item["due_date"]?.stringValue.flatMap(LocalDate.init) else { return nil }
             return (dueDate: due, amountMinor: item["amount_minor"]?.int64Value ?? 0)

@@ -37,11 +37,16 @@ public struct JourneyReactions: Sendable {
         let invoice = try InvoiceFacts.lock(invoiceID, accountID: accountID, now: now, connection)
         guard invoice.status == InvoiceRecord.Status.open.rawValue, let invoiceDue = invoice.dueDate,
               case .collectible = invoice.standing else { return [] }
-        let dueDate = Pauses.effectiveDueDate(invoiceDue: invoiceDue, installments: try CadenceFacts.installments(invoiceID: invoiceID, connection),
-                                              paidMinor: invoice.paidMinor)
-        let stored = try connection.query("""
+        // The payment plan and the journey as planned so far, in one round trip.
+        let read = try connection.queries([
+            CadenceFacts.installmentsStatement(invoiceID: invoiceID),
+            ("""
             SELECT to_char(due_date, 'YYYY-MM-DD'), array_to_string(done_stages, ',') FROM recoup.invoice_journeys WHERE invoice_id = $1 FOR UPDATE
-            """, [invoiceID]).first
+            """, [invoiceID]),
+        ])
+        let dueDate = Pauses.effectiveDueDate(invoiceDue: invoiceDue, installments: CadenceFacts.decodeInstallments(read[0]),
+                                              paidMinor: invoice.paidMinor)
+        let stored = read[1].first
         let storedDue = try stored?.decode(String.self, at: 0)
         if !force, storedDue == dueDate.description { return [] }
         // A new due date starts a new walk; the same one keeps what was already sent.

@@ -210,16 +210,20 @@ public struct PaymentReactions: Sendable {
         if case .notCollectible(let reason) = invoice.standing {
             return try suppressed("invoice \(reason)", rule: "notice.verify_before_send")
         }
-        let recent = try connection.query("""
+        // Whether the customer heard about it recently, and what the contact guards count: one round trip.
+        let results = try connection.queries([
+            ("""
             SELECT 1 FROM recoup.audit_log
              WHERE account_id = $1 AND invoice_id = $2 AND kind = 'notice.queued' AND detail->>'stage' = $3 AND occurred_at > $4
              LIMIT 1
             """, [account.accountID, invoice.invoiceID, PaymentFailureNotice.stage,
-                  now.addingTimeInterval(-rules.policy.noticeMinInterval)])
-        if !recent.isEmpty { return try suppressed("notified_recently", rule: "policy.notice.min_interval") }
+                  now.addingTimeInterval(-rules.policy.noticeMinInterval)]),
+            ContactLog.sentStatement(accountID: account.accountID, since: ContactLog.countedSince(now: now, policy: contact)),
+        ])
+        if !results[0].isEmpty { return try suppressed("notified_recently", rule: "policy.notice.min_interval") }
 
         // Caps and quiet hours defer the notice (never drop it); a missing consent is the composer's call.
-        let sent = try ContactLog.counted(accountID: account.accountID, now: now, policy: contact, connection)
+        let sent = try ContactLog.decodeSent(results[1])
         let guarded = ContactGuards.decide(channels: [.email], at: now, sent: sent, consents: account.consents,
                                            timeZone: account.timeZone, policy: contact)
         if !guarded.channels.isEmpty, guarded.at > now {

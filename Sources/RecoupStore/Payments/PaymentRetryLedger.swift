@@ -52,7 +52,7 @@ enum PaymentRetryLedger {
 
     /// The platform answered the invoice's requested retries (a new failure or a payment).
     static func answerRequested(invoiceID: String, reason: String, now: Date, _ connection: PostgresConnection) throws {
-        try connection.execute("""
+        try connection.enqueue("""
             UPDATE recoup.payment_retries SET status = 'answered', settled_at = $2, settled_reason = $3
              WHERE invoice_id = $1 AND status = 'requested'
             """, [invoiceID, now, reason])
@@ -64,24 +64,29 @@ enum PaymentRetryLedger {
     static func history(methodIDs: [String], invoiceID: String, since: Date, excludingEvent eventID: String = "",
                         excludingRetry retryID: String = "", _ connection: PostgresConnection) throws -> [PaymentAttempt] {
         let methods = PostgresArrayLiteral.text(methodIDs)
-        var attempts = try connection.query("""
+        // Failures and retries in one round trip.
+        let results = try connection.queries([
+            ("""
             SELECT method_id, method_type, method_network, method_exp_month, method_exp_year, invoice_id, attempted_at,
                    decline_code, decline_scheme, network_advice_code
               FROM recoup.payment_failures
              WHERE (method_id = ANY($1::text[]) OR invoice_id = $2) AND attempted_at >= $3 AND event_id <> $4
-            """, [methods, invoiceID, since, eventID]).map { row in
+            """, [methods, invoiceID, since, eventID]),
+            ("""
+            SELECT method_id, method_type, method_network, method_exp_month, method_exp_year, invoice_id, due_at, status
+              FROM recoup.payment_retries
+             WHERE (method_id = ANY($1::text[]) OR invoice_id = $2) AND due_at >= $3 AND retry_id <> $4
+               AND status IN ('scheduled', 'requested', 'answered')
+            """, [methods, invoiceID, since, retryID]),
+        ])
+        var attempts = try results[0].map { row in
             PaymentAttempt(
                 method: try method(row, from: 0), invoiceID: try row.decode(String.self, at: 5), at: try row.decode(Date.self, at: 6),
                 kind: .declined(code: try row.decode(String.self, at: 7),
                                 scheme: try row.decodeOptional(String.self, at: 8).flatMap(DeclineScheme.init(rawValue:)),
                                 adviceCode: try row.decodeOptional(String.self, at: 9)))
         }
-        attempts += try connection.query("""
-            SELECT method_id, method_type, method_network, method_exp_month, method_exp_year, invoice_id, due_at, status
-              FROM recoup.payment_retries
-             WHERE (method_id = ANY($1::text[]) OR invoice_id = $2) AND due_at >= $3 AND retry_id <> $4
-               AND status IN ('scheduled', 'requested', 'answered')
-            """, [methods, invoiceID, since, retryID]).map { row in
+        attempts += try results[1].map { row in
             let kind: PaymentAttempt.Kind = switch try row.decode(String.self, at: 7) {
             case "scheduled": .retryScheduled
             case "requested": .retryRequested

@@ -7,9 +7,18 @@ import RecoupCore
 enum ContactLog {
     /// Messages sent to the account since `since`.
     static func sent(accountID: String, since: Date, _ connection: PostgresConnection) throws -> [SentMessage] {
-        try connection.query("""
-            SELECT channel, sent_at, touch_id FROM recoup.contact_log WHERE account_id = $1 AND sent_at > $2 ORDER BY sent_at
-            """, [accountID, since]).compactMap { row in
+        let statement = sentStatement(accountID: accountID, since: since)
+        return try decodeSent(connection.query(statement.sql, statement.parameters))
+    }
+
+    /// The statement `sent` runs, for sending it with others in one round trip (`decodeSent` reads its result).
+    static func sentStatement(accountID: String, since: Date) -> (sql: String, parameters: [any PostgresBindable]) {
+        ("SELECT channel, sent_at, touch_id FROM recoup.contact_log WHERE account_id = $1 AND sent_at > $2 ORDER BY sent_at",
+         [accountID, since])
+    }
+
+    static func decodeSent(_ result: PostgresResult) throws -> [SentMessage] {
+        try result.compactMap { row in
             guard let channel = Channel(rawValue: try row.decode(String.self, at: 0)) else { return nil }
             return SentMessage(channel: channel, at: try row.decode(Date.self, at: 1), touchID: try row.decode(String.self, at: 2))
         }
@@ -37,7 +46,7 @@ enum ContactLog {
         return sent
     }
 
-    private static func countedSince(now: Date, policy: ContactPolicy) -> Date {
+    static func countedSince(now: Date, policy: ContactPolicy) -> Date {
         now.addingTimeInterval(-policy.touchWindow - 86_400)
     }
 

@@ -104,9 +104,10 @@ public enum TimerStore {
             """, [kind, invoiceID, now]).map { try $0.decode(String.self, at: 0) }
     }
 
-    /// Cancels one pending timer by its dedupe key.
+    /// Cancels one pending timer by its dedupe key. Queued: it goes out with the transaction's
+    /// next statement or its COMMIT.
     public static func cancel(dedupeKey: String, now: Date, _ connection: PostgresConnection) throws {
-        try connection.execute("""
+        try connection.enqueue("""
             UPDATE recoup.timers SET cancelled_at = $2 WHERE dedupe_key = $1 AND fired_at IS NULL AND cancelled_at IS NULL
             """, [dedupeKey, now])
     }
