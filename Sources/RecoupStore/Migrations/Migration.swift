@@ -24,6 +24,7 @@ extension Migration {
         .v7TimerInvoiceIndex,
         .v8TimerDueOrderIndex,
         .v9AccountReadsAndQueueUpkeep,
+        .v10AccountFactIndexes,
     ]
 
     /// The newest schema version this build knows; readiness requires the database to be at it.

@@ -68,6 +68,13 @@ public struct EventRecorder: Sendable {
         return Recorded(outcome: change.outcome, effects: effects)
     }
 
+    /// The account's open invoices with a journey ($1 the account), through
+    /// `invoice_journeys_account_idx`; public to the test that EXPLAINs it.
+    static let openJourneysSQL = """
+        SELECT j.invoice_id FROM recoup.invoice_journeys j JOIN recoup.invoices i USING (invoice_id)
+         WHERE j.account_id = $1 AND i.status = 'open' ORDER BY j.invoice_id
+        """
+
     /// The status an invoice event left its invoice in, read once after it was applied; nil for
     /// other events.
     static func statusAfter(_ event: InboundEvent, _ connection: PostgresConnection) throws -> InvoiceRecord.Status? {
@@ -143,10 +150,7 @@ public struct EventRecorder: Sendable {
                                      now: now, connection)
         case .accountUpdated(let account):
             // Tier, time zone or tags may have changed: the account's open journeys are planned again.
-            let planned = try connection.query("""
-                SELECT j.invoice_id FROM recoup.invoice_journeys j JOIN recoup.invoices i USING (invoice_id)
-                 WHERE j.account_id = $1 AND i.status = 'open' ORDER BY j.invoice_id
-                """, [account.accountID]).map { try $0.decode(String.self, at: 0) }
+            let planned = try connection.query(Self.openJourneysSQL, [account.accountID]).map { try $0.decode(String.self, at: 0) }
             return try planned.flatMap { invoiceID in
                 try journeys.plan(invoiceID: invoiceID, accountID: account.accountID, causedBy: eventID, force: true, now: now, connection)
             }
