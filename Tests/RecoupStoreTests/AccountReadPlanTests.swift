@@ -7,7 +7,7 @@ import TestSupport
 /// Reads by account that run inside event and timer transactions: they must cost the account's
 /// rows, not the table's, or every event gets slower as the tables grow.
 @Suite("Reads by account")
-struct EscalationContextPlanTests {
+struct AccountReadPlanTests {
     @Test("the account's recent touches and disputes are read through an index on the account")
     func readsByAccount() async throws {
         try await MigrationTests.withDatabase { owner, _ in
