@@ -218,12 +218,12 @@ public struct PaymentReactions: Sendable {
              LIMIT 1
             """, [account.accountID, invoice.invoiceID, PaymentFailureNotice.stage,
                   now.addingTimeInterval(-rules.policy.noticeMinInterval)]),
-            ContactLog.sentStatement(accountID: account.accountID, since: ContactLog.countedSince(now: now, policy: contact)),
+            ContactLog.countedStatement(accountIDs: [account.accountID], now: now, policy: contact),
         ])
         if !results[0].isEmpty { return try suppressed("notified_recently", rule: "policy.notice.min_interval") }
 
         // Caps and quiet hours defer the notice (never drop it); a missing consent is the composer's call.
-        let sent = try ContactLog.decodeSent(results[1])
+        let sent = try ContactLog.decodeCounted(results[1])[account.accountID] ?? []
         let guarded = ContactGuards.decide(channels: [.email], at: now, sent: sent, consents: account.consents,
                                            timeZone: account.timeZone, policy: contact)
         if !guarded.channels.isEmpty, guarded.at > now {
