@@ -13,7 +13,8 @@ import RecoupStore
 /// after its replay was confirmed by the broker and its audit row committed, and messages it
 /// looked at but did not take return to the queue when its connection closes. Dying between
 /// the confirm and the ack leaves the message in the `.dlq` as well as replayed; replaying it
-/// again is absorbed by the inbox, which dedupes on the event id.
+/// again is absorbed by the inbox, which dedupes on the event id. A command that finishes hands
+/// back what it did not take and waits until it is ready again, so the next command finds it.
 public struct DeadLetterTools: Sendable {
     let configuration: RecoupConfiguration
     let logger: Logger
@@ -24,6 +25,9 @@ public struct DeadLetterTools: Sendable {
     /// the acked messages to the `.dlq` in our measurements (RabbitMQ 3.10; one `multiple` ack
     /// fared no better than single ones, nor did a round trip first), none after 250 ms.
     var settleDelay: Duration = .seconds(1)
+    /// How long to wait for handed-back messages to be ready again before exiting regardless
+    /// (they are back by then or come back on their own; nothing is lost either way).
+    var handBackTimeout: Duration = .seconds(10)
 
     public init(configuration: RecoupConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -40,16 +44,20 @@ public struct DeadLetterTools: Sendable {
     }
 
     /// Calls `visit` with every selected message, oldest first per queue, and leaves them all
-    /// where they are (closing the connection hands every message taken back, unchanged).
-    /// Returns how many it visited.
+    /// where they are, unchanged and ready again by the time it returns. Returns how many it visited.
     @discardableResult
     public func browse(_ selection: DeadLetterSelection, visit: (DeadLetterRecord) throws -> Void) async throws -> Int {
         try await withAdmin { admin in
             var visited = 0
+            var held: [AMQPDelivery] = []
+            var ready: [String: Int] = [:]
             let now = Date()
             queues: for queue in selection.queues {
-                for _ in 0..<(try await admin.messageCount(queue: queue)) {
+                let count = try await admin.messageCount(queue: queue)
+                ready[queue] = count
+                for _ in 0..<count {
                     guard let delivery = try await admin.get(queue: queue) else { break }
+                    held.append(delivery)
                     let record = DeadLetterRecord(queue: queue, delivery: delivery)
                     guard selection.matches(record, at: now) else { continue }
                     try visit(record)
@@ -57,6 +65,7 @@ public struct DeadLetterTools: Sendable {
                     if let limit = selection.limit, visited >= limit { break queues }
                 }
             }
+            try await handBack(held, untilReady: ready, admin: admin)
             return visited
         }
     }
@@ -100,19 +109,23 @@ public struct DeadLetterTools: Sendable {
         try await withAdmin { admin in
             try await configuration.withCommandPool(applicationName: "recoupctl-dlq", logger: logger) { pool in
                 var taken = 0
+                var passedOver: [AMQPDelivery] = []
+                var ready: [String: Int] = [:]
                 let now = Date()
                 queues: for queue in selection.queues {
                     // Only what was there at the start: a replay dead-lettered again comes back
                     // behind these and is left for the next run.
                     var remaining = try await admin.messageCount(queue: queue)
+                    ready[queue] = remaining
                     while remaining > 0 {
                         var batch: [DeadLetterRecord] = []
                         while remaining > 0, batch.count < batchSize, taken + batch.count < (selection.limit ?? .max) {
                             remaining -= 1
                             guard let delivery = try await admin.get(queue: queue) else { remaining = 0; break }
                             let record = DeadLetterRecord(queue: queue, delivery: delivery)
-                            if selection.matches(record, at: now) { batch.append(record) }
+                            if selection.matches(record, at: now) { batch.append(record) } else { passedOver.append(delivery) }
                         }
+                        ready[queue, default: 0] -= batch.count
                         guard !batch.isEmpty else { continue }
                         let extras = try await act(batch)
                         try await recordAudit(kind, batch, extras: extras, operator: name, pool: pool)
@@ -124,8 +137,29 @@ public struct DeadLetterTools: Sendable {
                         if let limit = selection.limit, taken >= limit { break queues }
                     }
                 }
+                try await handBack(passedOver, untilReady: ready, admin: admin)
                 if taken > 0 { try await Task.sleep(for: settleDelay) }
                 return taken
+            }
+        }
+    }
+
+    /// Puts back the messages looked at and not taken, then waits until each queue has at least
+    /// `ready` messages ready again. The broker returns a closing connection's messages in its
+    /// own time (a quorum queue through its log), and a command run straight after this one, a
+    /// replay after a list, must find them all.
+    private func handBack(_ held: [AMQPDelivery], untilReady ready: [String: Int], admin: AMQPAdmin) async throws {
+        for delivery in held { try await admin.nack(delivery, requeue: true) }
+        let deadline = ContinuousClock.now + handBackTimeout
+        for (queue, expected) in ready.sorted(by: { $0.key < $1.key }) {
+            while try await admin.messageCount(queue: queue) < expected {
+                guard ContinuousClock.now < deadline else {
+                    // Someone else took messages meanwhile, or the broker is slow: not an error.
+                    logger.notice("dead letters handed back are not all ready yet; exiting anyway",
+                                  metadata: ["queue": .string(queue), "expected_ready": .stringConvertible(expected)])
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(20))
             }
         }
     }
