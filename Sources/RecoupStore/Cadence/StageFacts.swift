@@ -51,8 +51,8 @@ final class StageFacts {
     func prefetch(_ timers: [DueTimer], _ connection: PostgresConnection) throws {
         let stageTimers = timers.filter { $0.kind == JourneyReactions.timerKind }
         claimed.formUnion(stageTimers.map(\.timerID))
-        var accountIDs: [String] = []
-        for accountID in stageTimers.compactMap(\.accountID) where accounts[accountID] == nil && !accountIDs.contains(accountID) {
+        var accountIDs: [String] = [], seen: Set<String> = []
+        for accountID in stageTimers.compactMap(\.accountID) where accounts[accountID] == nil && seen.insert(accountID).inserted {
             accountIDs.append(accountID)
         }
         guard !accountIDs.isEmpty else { return }
