@@ -10,8 +10,7 @@ import TestSupport
 struct AccountReadPlanTests {
     @Test("the account's recent touches and disputes are read through an index on the account")
     func readsByAccount() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let plans = try await owner.withConnection { connection in
                 try connection.executeScript("""
                     INSERT INTO recoup.outbox (message_id, account_id, exchange, routing_key, body, message_type, created_at)
@@ -30,8 +29,7 @@ struct AccountReadPlanTests {
 
     @Test("the segmentation facts read the account's payment failures, and an account update its open journeys, through an index")
     func segmentationAndJourneysByAccount() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let plans = try await owner.withConnection { connection in
                 try connection.executeScript("""
                     INSERT INTO recoup.payment_failures (event_id, payment_id, invoice_id, account_id, amount_minor, currency, attempted_at,

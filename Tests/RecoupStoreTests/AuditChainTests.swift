@@ -196,8 +196,7 @@ struct AuditChainTests {
 
     @Test("8 writers × 200 rows, on one shared account and on their own: intact while they write and after, seqs dense")
     func concurrentWriters() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let database = try await owner.withConnection { try $0.query("SELECT current_database()").first!.decode(String.self, at: 0) }
             let app = PostgresPool(configuration: PostgresConfiguration(
                 url: TestEnvironment.postgresURL(database: database, user: "recoup_app"), poolSize: 9), logger: MigrationTests.logger)

@@ -12,8 +12,7 @@ struct CadenceFactsTests {
 
     @Test("an account's segment and an invoice's pauses come from its recorded history")
     func gathered() async throws {
-        try await MigrationTests.withDatabase { owner, app in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, app in
             let recorder = EventRecorder(clock: .system)
             var events = [Self.event("account.updated", "e_acc", #"{"account_id":"a1","currency":"USD","arr_minor":30000000,"tags":["pre_due_reminders","eu"],"version":1}"#)]
             // Six earlier invoices, each paid 3 to 5 days late: reliably late.
@@ -59,8 +58,7 @@ struct CadenceFactsTests {
 
     @Test("an account never heard of has no facts; an invoice's holds, replies and hand-offs pause it")
     func pausesAndUnknowns() async throws {
-        try await MigrationTests.withDatabase { owner, app in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, app in
             let recorder = EventRecorder(clock: .system)
             for event in [
                 Self.event("invoice.created", "e_in", #"{"invoice_id":"in1","account_id":"a2","number":"N1","currency":"EUR","amount_due_minor":1000,"due_date":"2026-12-20","status":"open","version":1}"#),

@@ -38,8 +38,7 @@ struct EventRecorderTests {
 
     @Test("every inbound type is recorded with one audit row, and a second recording is a duplicate")
     func everyType() async throws {
-        try await MigrationTests.withDatabase { owner, app in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, app in
             let recorder = EventRecorder(clock: .system)
             for (event, table) in Self.samples {
                 let outcome = try await app.transaction { try recorder.record(event, queue: "q", connection: $0).outcome }
@@ -81,8 +80,7 @@ struct EventRecorderTests {
 
     @Test("a resolved dispute stays resolved when its opening arrives late")
     func disputeOrder() async throws {
-        try await MigrationTests.withDatabase { owner, app in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, app in
             let recorder = EventRecorder(clock: .system)
             let resolved = Self.event("dispute.resolved", id: "r", #"{"dispute_id":"d9","invoice_id":"i9","account_id":"a9","outcome":"withdrawn"}"#)
             let opened = Self.event("dispute.opened", id: "o", #"{"dispute_id":"d9","invoice_id":"i9","account_id":"a9","reason":"late"}"#)

@@ -120,14 +120,14 @@ struct JourneyPropertyTests {
 
     @Test("no message breaks consent (a STOP included), quiet hours, caps or pauses, and settled or disputed invoices get none (24 random histories)")
     func randomHistories() async throws {
-        try await MigrationTests.withDatabase { owner, _ in _ = try await Self.simulateAndCheck(owner, isolating: true) }
+        try await MigrationTests.withMigratedDatabase { owner, _ in _ = try await Self.simulateAndCheck(owner, isolating: true) }
     }
 
     @Test("a batch fired with its facts read once decides exactly as its timers fired one by one, each reading its own")
     func batchFactsDecideAsOneByOne() async throws {
         var outcomes: [[String]] = []
         for isolating in [true, false] {
-            try await MigrationTests.withDatabase { owner, _ in
+            try await MigrationTests.withMigratedDatabase { owner, _ in
                 outcomes.append(try await Self.simulateAndCheck(owner, isolating: isolating))
             }
         }
@@ -163,7 +163,6 @@ struct JourneyPropertyTests {
         let zones = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata"].map { TimeZone(identifier: $0)! }
         var truths: [String: Truth] = [:]
 
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
             let world = World(owner: owner, reactions: Self.reactions, clock: Timestamp.parse("2027-01-04T06:00:00Z")!,
                               isolating: isolating)
             try await world.advance(to: world.clock)

@@ -18,8 +18,7 @@ struct JourneyRecorderTests {
 
     @Test("a stale invoice.paid (the invoice was reopened by a newer version) leaves the journey running")
     func stalePaidKeepsJourney() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let recorder = EventRecorder(clock: .system, holder: ReactionsHolder(JourneyPropertyTests.reactions))
             let invoice = #"{"invoice_id":"in_r","account_id":"a_r","number":"N","currency":"USD","amount_due_minor":5000,"due_date":"2027-06-01","status":"open","version":VERSION}"#
             let events = [
@@ -55,8 +54,7 @@ struct EscalationRecorderTests {
 
     @Test("the second short payment on an open invoice escalates to its owner, once")
     func repeatedShortPays() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let recorder = EventRecorder(clock: .system, holder: ReactionsHolder(Self.reactions))
             func payment(_ id: String, _ amount: Int) -> ParsedEvent {
                 JourneyRecorderTests.event("payment.succeeded", "e_\(id)", #"{"payment_id":"\#(id)","invoice_id":"in_s","account_id":"a_s","amount_minor":\#(amount),"currency":"USD","succeeded_at":"2026-12-01T10:00:00Z"}"#)
@@ -82,8 +80,7 @@ struct EscalationRecorderTests {
 
     @Test("a payment that settles the invoice raises nothing")
     func settlingPayment() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let recorder = EventRecorder(clock: .system, holder: ReactionsHolder(Self.reactions))
             let events = [
                 JourneyRecorderTests.event("invoice.created", "e1", #"{"invoice_id":"in_t","account_id":"a_t","number":"N-8","currency":"USD","amount_due_minor":20000,"due_date":"2026-11-20","status":"open","version":1}"#),

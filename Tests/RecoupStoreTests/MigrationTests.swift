@@ -27,6 +27,14 @@ struct MigrationTests {
         try TestEnvironment.dropDatabase(database)
     }
 
+    /// `withDatabase` with every migration applied, the app role granted: where most store tests start.
+    static func withMigratedDatabase(_ body: (_ owner: PostgresPool, _ app: PostgresPool) async throws -> Void) async throws {
+        try await withDatabase { owner, app in
+            _ = try await Migrator(logger: logger).migrate(pool: owner, appRole: "recoup_app")
+            try await body(owner, app)
+        }
+    }
+
     @Test("migrating twice applies once; the version is the build's latest")
     func idempotent() async throws {
         try await Self.withDatabase { owner, _ in
@@ -69,8 +77,7 @@ struct MigrationTests {
 
     @Test("the application role can append to the audit log but not change or delete it")
     func auditAppendOnly() async throws {
-        try await Self.withDatabase { owner, app in
-            _ = try await Migrator(logger: Self.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, app in
             try await app.withConnection { connection in
                 try AuditLog.append(kind: "test", at: Date(), accountID: "acc", invoiceID: nil, eventID: "e1",
                                     rule: nil, detail: .object(["k": .string("v")]), connection)

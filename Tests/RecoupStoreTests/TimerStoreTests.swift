@@ -14,8 +14,7 @@ struct TimerStoreTests {
 
     @Test("two instances claiming at once never get the same due timer, and neither gets one not yet due")
     func skipLocked() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             try await owner.transaction { connection in
                 for index in 0..<12 {
                     try TimerStore.schedule(kind: "test", dedupeKey: "k\(index)", dueAt: Self.base.addingTimeInterval(Double(index < 10 ? -index : 60)),
@@ -46,9 +45,8 @@ struct TimerStoreTests {
 
     @Test("the loops of one scheduler claim disjoint shares: each due timer once, one account's timers all in one share")
     func partitionedClaims() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
-            try await owner.transaction { connection in
+        try await MigrationTests.withMigratedDatabase { owner, _ in
+            _ = try await owner.transaction { connection in
                 try TimerStore.scheduleAll((0..<300).map { index in
                     TimerSpec(kind: "test", dedupeKey: "k\(index)", dueAt: Self.base.addingTimeInterval(Double(-index)),
                               accountID: index % 7 == 0 ? nil : "acc_\(index % 40)", invoiceID: "i\(index)", payload: .object([:]))
@@ -81,8 +79,7 @@ struct TimerStoreTests {
 
     @Test("a new timer wakes a listening scheduler once it commits (one wake for a batch, saying when the earliest is due); a deduplicated one raises nothing")
     func scheduleNotifies() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let database = try await owner.withConnection { try $0.query("SELECT current_database()").first!.decode(String.self, at: 0) }
             let listener = PostgresListener(
                 configuration: PostgresConfiguration(url: TestEnvironment.postgresURL(database: database, user: "recoup_owner"), poolSize: 1),
@@ -132,8 +129,7 @@ struct TimerStoreTests {
 
     @Test("a timer with the same dedupe key is scheduled once; cancelling by invoice stops it firing")
     func dedupeAndCancel() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let (added, again, cancelled, due) = try await owner.transaction { connection in
                 let added = try TimerStore.schedule(kind: "test", dedupeKey: "once", dueAt: Self.base, accountID: "a", invoiceID: "i",
                                                     payload: .object([:]), now: Self.base, connection)
@@ -150,8 +146,7 @@ struct TimerStoreTests {
 
     @Test("the relay lease has one holder at a time and passes on when it expires")
     func lease() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let results = try await owner.withConnection { connection in
                 [try Lease.acquire("relay", holder: "a", seconds: 30, connection),
                  try Lease.acquire("relay", holder: "b", seconds: 30, connection),
@@ -166,8 +161,7 @@ struct TimerStoreTests {
 
     @Test("outbox rows come out oldest first; a message id is stored once; published rows leave the backlog")
     func outboxOrder() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let (pending, backlog) = try await owner.transaction { connection in
                 for index in 0..<5 {
                     let message = OutboundMessage.paymentRetryRequested(retryID: "rty_\(index)", invoiceID: "i", accountID: "a",
@@ -186,8 +180,7 @@ struct TimerStoreTests {
 
     @Test("the scheduler's own statements are planned every round, so no plan made on a new, small table outlives it")
     func schedulerStatementsPlannedEachRound() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             // recoupd prepares its statements in its first seconds, when a new database holds a
             // few hundred timers and no statistics: a plan kept from then (a sort over the
             // by-invoice index, or a sequential scan) reads every pending timer once there are a
@@ -224,8 +217,7 @@ struct TimerRunnerFailureTests {
         var configured = TimerRunner(clock: .controlled, payments: PaymentReactions(rules: rules, templates: TemplateLibrary()))
         configured.maxAttempts = 3
         let runner = configured
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let start = TimerStoreTests.base
             var now = start
             try await owner.transaction { connection in
@@ -262,8 +254,7 @@ struct TimerRunnerFailureTests {
         let policyDirectory = TestEnvironment.repositoryRoot.appendingPathComponent("Config").path
         let rules = try PaymentRulesFiles.load(directory: policyDirectory)
         let runner = TimerRunner(clock: .controlled, payments: PaymentReactions(rules: rules, templates: TemplateLibrary()))
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let start = TimerStoreTests.base
             // A retry whose ledger row is gone fires as a no-op: a timer that works.
             func schedule(_ keys: [String], kind: String) async throws {
@@ -298,8 +289,7 @@ struct TimerRunnerFailureTests {
 
     @Test("the by-invoice timer queries of every plan and firing read an index, not every pending timer")
     func byInvoiceUsesIndex() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let plans = try await owner.withConnection { connection in
                 try connection.executeScript("""
                     INSERT INTO recoup.timers (kind, dedupe_key, due_at, account_id, invoice_id, payload, created_at)
@@ -321,8 +311,7 @@ struct TimerRunnerFailureTests {
 
     @Test("a claim among thousands of timers tied on one due time reads the batch in index order, with no sort")
     func claimReadsInIndexOrder() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let (plan, claimed) = try await owner.withConnection { connection in
                 // A month-start wave: every stage due at the same send hour.
                 try connection.executeScript("""
@@ -348,8 +337,7 @@ struct TimerRunnerFailureTests {
 
     @Test("with no statistics yet (a new database filling fast), marking fired reads the primary key and the next due time one index entry")
     func plansHoldWithoutStatistics() async throws {
-        try await MigrationTests.withDatabase { owner, _ in
-            _ = try await Migrator(logger: MigrationTests.logger).migrate(pool: owner, appRole: "recoup_app")
+        try await MigrationTests.withMigratedDatabase { owner, _ in
             let plans = try await owner.withConnection { connection in
                 // 5,000 pending timers and never an ANALYZE: PostgreSQL guesses that 0.5 % of
                 // rows are NULL in each of fired_at and cancelled_at, so the pending index looks
