@@ -163,6 +163,10 @@ struct DeadLetterToolsEndToEndTests {
             }
             kill(replay.processIdentifier, SIGKILL)
             replay.waitUntilExit()
+            // The broker returns the killed command's unacked messages in its own time.
+            try await world.waitUntil("the killed replay's messages back in the .dlq") {
+                try await world.queueFigures("messages_unacknowledged")["recoup.invoices.dlq"] == 0
+            }
 
             // Every event is in the .dlq still, or was replayed (and so will be processed), or both.
             let replayedIDs = Set(try await world.query { connection in

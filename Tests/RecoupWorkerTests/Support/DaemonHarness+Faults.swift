@@ -235,7 +235,13 @@ extension DaemonHarness {
 
     /// The broker's consumer count per queue of this world's vhost (shared local broker only).
     func consumerCounts() async throws -> [String: Int] {
-        let listing = try await TestEnvironment.rabbitmqctl(["list_queues", "-p", vhost, "--no-table-headers", "name", "consumers"])
+        try await queueFigures("consumers")
+    }
+
+    /// One numeric `rabbitmqctl list_queues` column (`consumers`, `messages_unacknowledged`, …)
+    /// per queue of this world's vhost (shared local broker only).
+    func queueFigures(_ column: String) async throws -> [String: Int] {
+        let listing = try await TestEnvironment.rabbitmqctl(["list_queues", "-p", vhost, "--no-table-headers", "name", column])
         return Dictionary(listing.split(separator: "\n").compactMap { line -> (String, Int)? in
             let fields = line.split(whereSeparator: \.isWhitespace)
             guard fields.count == 2, let consumers = Int(fields[1]) else { return nil }
