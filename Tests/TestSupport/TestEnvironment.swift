@@ -62,17 +62,17 @@ public enum TestEnvironment {
                  "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
     }
 
-    /// Creates an empty vhost the `recoup` user may use fully, and returns its name.
+    /// Creates an empty vhost the `recoup` user may use fully, and returns its name (batched
+    /// with the other tests' vhost changes: `VhostBatches`).
     public static func makeVhost(prefix: String = "t") async throws -> String {
         let name = uniqueName(prefix)
-        try await rabbitmqctl(["add_vhost", name])
-        try await rabbitmqctl(["set_permissions", "-p", name, "recoup", ".*", ".*", ".*"])
+        try await VhostBatches.shared.apply(.add, name)
         return name
     }
 
     /// Deletes a vhost made by `makeVhost`.
     public static func deleteVhost(_ name: String) async throws {
-        try await rabbitmqctl(["delete_vhost", name])
+        try await VhostBatches.shared.apply(.delete, name)
     }
 
     /// Runs rabbitmqctl against the local node through the project's script.
