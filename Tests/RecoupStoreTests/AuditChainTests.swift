@@ -29,9 +29,10 @@ struct AuditChainTests {
         }
 
         /// Runs SQL as the superuser with triggers off (as an attacker with those rights could).
-        func tamper(_ sql: String) throws {
-            try TestEnvironment.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", TestEnvironment.postgresSuperuserURL(database: database),
-                                     "-c", "SET session_replication_role = replica; \(sql)"])
+        func tamper(_ sql: String) async throws {
+            let arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", TestEnvironment.postgresSuperuserURL(database: database),
+                             "-c", "SET session_replication_role = replica; \(sql)"]
+            _ = try await TestEnvironment.offPool { try TestEnvironment.run(arguments) }
         }
 
         func verify(account: String? = nil, batchSize: Int = 500) async throws -> AuditChain.Report {
@@ -98,7 +99,7 @@ struct AuditChainTests {
     func changedRow() async throws {
         try await Self.withWorld { world in
             let ids = try await Self.fill(world)
-            try world.tamper("UPDATE recoup.audit_log SET detail = '{\"round\": 9}' WHERE audit_id = \(ids[4])")
+            try await world.tamper("UPDATE recoup.audit_log SET detail = '{\"round\": 9}' WHERE audit_id = \(ids[4])")
             let report = try await world.verify()
             #expect(report.firstBreak == AuditChain.Break(auditID: ids[4], chain: "a:acc_1", chainSeq: 2, kind: "event.applied",
                                                           problem: .rowChanged))
@@ -114,7 +115,7 @@ struct AuditChainTests {
     func deletedRow(deleted: Int, named: Int, seq: Int64, expected: Int64) async throws {
         try await Self.withWorld { world in
             let ids = try await Self.fill(world)
-            try world.tamper("DELETE FROM recoup.audit_log WHERE audit_id = \(ids[deleted])")
+            try await world.tamper("DELETE FROM recoup.audit_log WHERE audit_id = \(ids[deleted])")
             let broken = try #require(try await world.verify().firstBreak)
             #expect(broken.auditID == ids[named])
             #expect(broken.chainSeq == seq)
@@ -126,7 +127,7 @@ struct AuditChainTests {
     func deletedNewest() async throws {
         try await Self.withWorld { world in
             let ids = try await Self.fill(world)
-            try world.tamper("DELETE FROM recoup.audit_log WHERE audit_id = \(ids[13])") // acc_2's newest, seq 4
+            try await world.tamper("DELETE FROM recoup.audit_log WHERE audit_id = \(ids[13])") // acc_2's newest, seq 4
             let report = try await world.verify()
             #expect(report.firstBreak == AuditChain.Break(auditID: ids[13], chain: "a:acc_2", chainSeq: 4, kind: nil,
                                                           problem: .headMismatch(lastSeq: 3, lastAuditID: ids[9])))
@@ -138,7 +139,7 @@ struct AuditChainTests {
     func deletedChain() async throws {
         try await Self.withWorld { world in
             let ids = try await Self.fill(world)
-            try world.tamper("DELETE FROM recoup.audit_log WHERE account_id = 'acc_2'")
+            try await world.tamper("DELETE FROM recoup.audit_log WHERE account_id = 'acc_2'")
             let broken = try #require(try await world.verify().firstBreak)
             #expect(broken.chain == "a:acc_2" && broken.auditID == ids[13] && broken.chainSeq == 4)
             #expect(broken.problem == .headMismatch(lastSeq: nil, lastAuditID: nil))
@@ -149,7 +150,7 @@ struct AuditChainTests {
     func rewrittenWithHash() async throws {
         try await Self.withWorld { world in
             let ids = try await Self.fill(world)
-            try world.tamper("""
+            try await world.tamper("""
                 UPDATE recoup.audit_log SET kind = 'event.forged', row_hash = recoup.audit_row_hash(prev_hash, chain_seq, audit_id,
                     occurred_at, recorded_at, account_id, invoice_id, event_id, 'event.forged', rule, detail)
                  WHERE audit_id = \(ids[4])
@@ -165,8 +166,8 @@ struct AuditChainTests {
     func swapped() async throws {
         try await Self.withWorld { world in
             let ids = try await Self.fill(world)
-            try world.tamper("UPDATE recoup.audit_log SET chain_seq = -chain_seq WHERE audit_id IN (\(ids[0]), \(ids[4]))")
-            try world.tamper("UPDATE recoup.audit_log SET chain_seq = CASE WHEN audit_id = \(ids[0]) THEN 2 ELSE 1 END WHERE audit_id IN (\(ids[0]), \(ids[4]))")
+            try await world.tamper("UPDATE recoup.audit_log SET chain_seq = -chain_seq WHERE audit_id IN (\(ids[0]), \(ids[4]))")
+            try await world.tamper("UPDATE recoup.audit_log SET chain_seq = CASE WHEN audit_id = \(ids[0]) THEN 2 ELSE 1 END WHERE audit_id IN (\(ids[0]), \(ids[4]))")
             let broken = try #require(try await world.verify().firstBreak)
             #expect(broken.auditID == ids[4] && broken.problem == .rowChanged)
         }
@@ -256,7 +257,7 @@ struct AuditChainTests {
             #expect(try await world.scalar("SELECT chain_seq FROM recoup.audit_log WHERE audit_id = \(next)", Int.self) == 5)
             #expect(try await world.verify().rowsChecked == 17)
             let oldest = try await world.scalar("SELECT min(audit_id) FROM recoup.audit_log", Int64.self)
-            try world.tamper("UPDATE recoup.audit_log SET rule = 'changed' WHERE audit_id = \(oldest)")
+            try await world.tamper("UPDATE recoup.audit_log SET rule = 'changed' WHERE audit_id = \(oldest)")
             #expect(try await world.verify().firstBreak?.auditID == oldest)
         }
     }

@@ -12,7 +12,8 @@ struct MigrationTests {
     static let logger = Logger(label: "test.migrations")
 
     static func withDatabase(_ body: (_ owner: PostgresPool, _ app: PostgresPool) async throws -> Void) async throws {
-        let database = try TestEnvironment.makeDatabase(prefix: "mig")
+        // psql runs off the cooperative pool: blocking one of its few threads stalls every test.
+        let database = try await TestEnvironment.offPool { try TestEnvironment.makeDatabase(prefix: "mig") }
         let owner = PostgresPool(configuration: PostgresConfiguration(
             url: TestEnvironment.postgresURL(database: database, user: "recoup_owner"), poolSize: 2), logger: logger)
         let app = PostgresPool(configuration: PostgresConfiguration(
@@ -20,11 +21,12 @@ struct MigrationTests {
         do {
             try await body(owner, app)
         } catch {
-            await owner.close(); await app.close(); try? TestEnvironment.dropDatabase(database)
+            await owner.close(); await app.close()
+            _ = try? await TestEnvironment.offPool { try TestEnvironment.dropDatabase(database) }
             throw error
         }
         await owner.close(); await app.close()
-        try TestEnvironment.dropDatabase(database)
+        try await TestEnvironment.offPool { try TestEnvironment.dropDatabase(database) }
     }
 
     /// `withDatabase` with every migration applied, the app role granted: where most store tests start.

@@ -29,8 +29,9 @@ struct AuditVerifyCommandTests {
             let victim = try await world.count("""
                 SELECT audit_id FROM recoup.audit_log WHERE account_id = 'acc_a' ORDER BY chain_seq OFFSET 1 LIMIT 1
                 """)
-            try TestEnvironment.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", TestEnvironment.postgresSuperuserURL(database: world.database),
-                                     "-c", "SET session_replication_role = replica; UPDATE recoup.audit_log SET detail = '{\"note\": \"Secret Name\"}' WHERE audit_id = \(victim)"])
+            let tamper = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", TestEnvironment.postgresSuperuserURL(database: world.database),
+                          "-c", "SET session_replication_role = replica; UPDATE recoup.audit_log SET detail = '{\"note\": \"Secret Name\"}' WHERE audit_id = \(victim)"]
+            _ = try await TestEnvironment.offPool { try TestEnvironment.run(tamper) }
 
             let broken = try await world.recoupctl(["audit", "verify"])
             #expect(broken.status == 1, "\(broken.out)\(broken.err)")

@@ -86,7 +86,7 @@ struct RecoupctlTests {
 @Suite("recoupctl classify-reply")
 struct ClassifyReplyCommandTests {
     @Test("each line classified in the customer's calendar; a bad line answered with an error, not a crash")
-    func classifiesLines() throws {
+    func classifiesLines() async throws {
         let input = """
             {"id":"r1","text":"We'll pay on the 14th.","received_at":"2026-12-02T10:00:00Z","timezone":"America/New_York"}
             {"id":"r2","text":"STOP","received_at":"2026-12-02T10:00:00Z","timezone":"UTC","channel":"sms"}
@@ -95,8 +95,9 @@ struct ClassifyReplyCommandTests {
             {"id":"r4","text":"we pay tomorrow","received_at":"2026-12-03T23:30:00Z","timezone":"Asia/Kolkata"}
 
             """
-        let result = try TestEnvironment.capture(DaemonHarness.binDirectory.appendingPathComponent("recoupctl"), ["classify-reply"],
-                                                 input: input)
+        let result = try await TestEnvironment.offPool {
+            try TestEnvironment.capture(DaemonHarness.binDirectory.appendingPathComponent("recoupctl"), ["classify-reply"], input: input)
+        }
         #expect(result.status == 0, "\(result.err)")
         let lines = try result.out.split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
         #expect(lines.count == 5, "one answer per non-empty line")
@@ -111,14 +112,16 @@ struct ClassifyReplyCommandTests {
     }
 
     @Test("--score measures labelled lines: the per-class table, dates and misses")
-    func scoresLabelledLines() throws {
+    func scoresLabelledLines() async throws {
         let input = """
             {"id":"s1","text":"We'll pay on the 14th.","received_at":"2026-12-02T10:00:00Z","timezone":"UTC","class":"promise_to_pay","promised_date":"2026-12-14"}
             {"id":"s2","text":"STOP","channel":"sms","received_at":"2026-12-02T10:00:00Z","timezone":"UTC","class":"opt_out"}
             {"id":"s3","text":"Thanks, got it.","received_at":"2026-12-02T10:00:00Z","timezone":"UTC","class":"question"}
             """
-        let result = try TestEnvironment.capture(DaemonHarness.binDirectory.appendingPathComponent("recoupctl"),
-                                                 ["classify-reply", "--score"], input: input + "\n")
+        let result = try await TestEnvironment.offPool {
+            try TestEnvironment.capture(DaemonHarness.binDirectory.appendingPathComponent("recoupctl"),
+                                        ["classify-reply", "--score"], input: input + "\n")
+        }
         #expect(result.status == 0, "\(result.err)")
         #expect(result.out.contains("3 labelled replies"))
         #expect(result.out.contains("accuracy 0.667"), "\(result.out)")

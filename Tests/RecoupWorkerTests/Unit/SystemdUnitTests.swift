@@ -42,7 +42,7 @@ struct SystemdUnitTests {
     }
 
     @Test("systemd-analyze verify accepts it without a warning, and does warn on a broken copy")
-    func verify() throws {
+    func verify() async throws {
         let analyzer = "/usr/bin/systemd-analyze"
         guard FileManager.default.isExecutableFile(atPath: analyzer) else {
             // The lint test above still runs; say plainly that this one had nothing to run.
@@ -57,17 +57,17 @@ struct SystemdUnitTests {
         let text = try String(contentsOf: Self.unit, encoding: .utf8)
             .replacingOccurrences(of: "ExecStart=/usr/local/bin/recoupd", with: "ExecStart=\(recoupd)")
 
-        func analyze(_ unitText: String, as name: String) throws -> (status: Int32, err: String) {
+        func analyze(_ unitText: String, as name: String) async throws -> (status: Int32, err: String) {
             let path = directory.appendingPathComponent(name).path
             try unitText.write(toFile: path, atomically: true, encoding: .utf8)
-            let result = try TestEnvironment.capture(URL(fileURLWithPath: analyzer), ["verify", path])
+            let result = try await TestEnvironment.offPool { try TestEnvironment.capture(URL(fileURLWithPath: analyzer), ["verify", path]) }
             return (result.status, result.out + result.err)
         }
-        let good = try analyze(text, as: "recoupd@0.service")
+        let good = try await analyze(text, as: "recoupd@0.service")
         #expect(good.status == 0)
         #expect(good.err.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "systemd-analyze said: \(good.err)")
 
-        let broken = try analyze(text.replacingOccurrences(of: "NoNewPrivileges=yes", with: "NoNewPrivilege=yes")
+        let broken = try await analyze(text.replacingOccurrences(of: "NoNewPrivileges=yes", with: "NoNewPrivilege=yes")
             .replacingOccurrences(of: "Type=notify", with: "Type=notfy"), as: "recoupd@1.service")
         #expect(broken.err.contains("NoNewPrivilege") && broken.err.contains("notfy"), "systemd-analyze said: \(broken.err)")
     }
