@@ -289,23 +289,18 @@ struct TimerRunnerFailureTests {
 
     @Test("the by-invoice timer queries of every plan and firing read an index, not every pending timer")
     func byInvoiceUsesIndex() async throws {
-        try await MigrationTests.withMigratedDatabase { owner, _ in
-            let plans = try await owner.withConnection { connection in
-                try connection.executeScript("""
-                    INSERT INTO recoup.timers (kind, dedupe_key, due_at, account_id, invoice_id, payload, created_at)
-                    SELECT 'journey.stage', 'k' || n, now() + n * interval '1 minute', 'a' || (n % 500), 'in_' || n, '{}', now()
-                      FROM generate_series(1, 5000) n;
-                    ANALYZE recoup.timers;
-                    SET enable_seqscan = off;
-                    """)
-                return try [
-                    "UPDATE recoup.timers SET cancelled_at = now() WHERE kind = 'journey.stage' AND invoice_id = 'in_7' AND fired_at IS NULL AND cancelled_at IS NULL",
-                    "SELECT payload->>'stage' FROM recoup.timers WHERE kind = 'journey.stage' AND invoice_id = 'in_7' AND due_at <= now() AND fired_at IS NULL AND cancelled_at IS NULL",
-                ].map { try connection.explain($0) }
-            }
-            for plan in plans {
-                #expect(plan.contains("timers_invoice_kind_idx") && !plan.contains("Seq Scan"), "\(plan)")
-            }
+        let plans = try await MigrationTests.plans(seed: """
+            INSERT INTO recoup.timers (kind, dedupe_key, due_at, account_id, invoice_id, payload, created_at)
+            SELECT 'journey.stage', 'k' || n, now() + n * interval '1 minute', 'a' || (n % 500), 'in_' || n, '{}', now()
+              FROM generate_series(1, 5000) n;
+            ANALYZE recoup.timers;
+            SET enable_seqscan = off;
+            """, [
+            ("UPDATE recoup.timers SET cancelled_at = now() WHERE kind = 'journey.stage' AND invoice_id = 'in_7' AND fired_at IS NULL AND cancelled_at IS NULL", []),
+            ("SELECT payload->>'stage' FROM recoup.timers WHERE kind = 'journey.stage' AND invoice_id = 'in_7' AND due_at <= now() AND fired_at IS NULL AND cancelled_at IS NULL", []),
+        ])
+        for plan in plans {
+            #expect(plan.contains("timers_invoice_kind_idx") && !plan.contains("Seq Scan"), "\(plan)")
         }
     }
 
