@@ -163,175 +163,175 @@ struct JourneyPropertyTests {
         let zones = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Asia/Kolkata"].map { TimeZone(identifier: $0)! }
         var truths: [String: Truth] = [:]
 
-            let world = World(owner: owner, reactions: Self.reactions, clock: Timestamp.parse("2027-01-04T06:00:00Z")!,
-                              isolating: isolating)
-            try await world.advance(to: world.clock)
+        let world = World(owner: owner, reactions: Self.reactions, clock: Timestamp.parse("2027-01-04T06:00:00Z")!,
+                          isolating: isolating)
+        try await world.advance(to: world.clock)
 
-            for history in 0..<24 {
-                let account = "acc_p\(history)"
-                let zone = zones.randomElement(using: &random)!
-                var truth = Truth(timeZone: zone)
-                var consents = Consents(email: random.chance(9, in: 10), sms: random.chance(1, in: 2), inApp: random.chance(3, in: 4))
-                let arr = [1_000_000, 3_000_000, 30_000_000].randomElement(using: &random)!
-                let tags = random.chance(1, in: 3) ? ["pre_due_reminders"] : []
-                var version = 1
-                try await world.record(Self.accountEvent(world.nextID(), account: account, zone: zone, arr: arr, consents: consents,
-                                                         tags: tags, version: version))
-                truth.consents.append((world.clock, consents))
+        for history in 0..<24 {
+            let account = "acc_p\(history)"
+            let zone = zones.randomElement(using: &random)!
+            var truth = Truth(timeZone: zone)
+            var consents = Consents(email: random.chance(9, in: 10), sms: random.chance(1, in: 2), inApp: random.chance(3, in: 4))
+            let arr = [1_000_000, 3_000_000, 30_000_000].randomElement(using: &random)!
+            let tags = random.chance(1, in: 3) ? ["pre_due_reminders"] : []
+            var version = 1
+            try await world.record(Self.accountEvent(world.nextID(), account: account, zone: zone, arr: arr, consents: consents,
+                                                     tags: tags, version: version))
+            truth.consents.append((world.clock, consents))
 
-                let start = world.clock
-                let invoices = (0..<Int.random(in: 1...3, using: &random)).map { "in_p\(history)_\($0)" }
-                var balances: [String: Int] = [:]
-                for invoice in invoices {
-                    let due = LocalDate(start, in: zone).daysSinceEpoch + Int.random(in: -9...12, using: &random)
-                    balances[invoice] = 50_000
-                    try await world.record(Self.event("invoice.created", world.nextID(), [
-                        "invoice_id": invoice, "account_id": account, "number": "N-\(invoice)", "currency": "USD",
-                        "amount_due_minor": 50_000, "amount_paid_minor": 0, "due_date": LocalDate(daysSinceEpoch: due).description,
-                        "status": "open", "version": 1,
+            let start = world.clock
+            let invoices = (0..<Int.random(in: 1...3, using: &random)).map { "in_p\(history)_\($0)" }
+            var balances: [String: Int] = [:]
+            for invoice in invoices {
+                let due = LocalDate(start, in: zone).daysSinceEpoch + Int.random(in: -9...12, using: &random)
+                balances[invoice] = 50_000
+                try await world.record(Self.event("invoice.created", world.nextID(), [
+                    "invoice_id": invoice, "account_id": account, "number": "N-\(invoice)", "currency": "USD",
+                    "amount_due_minor": 50_000, "amount_paid_minor": 0, "due_date": LocalDate(daysSinceEpoch: due).description,
+                    "status": "open", "version": 1,
+                ]))
+            }
+
+            // Fifty days of random steps, with an event now and then.
+            let end = start.addingTimeInterval(50 * 86_400)
+            var statusVersion: [String: Int] = [:]
+            while world.clock < end {
+                try await world.advance(to: world.clock.addingTimeInterval(Double(Int.random(in: 1...30, using: &random)) * 3_600))
+                guard random.chance(1, in: 4), let invoice = invoices.randomElement(using: &random),
+                      truth.closed[invoice] == nil else { continue }
+                let id = world.nextID()
+                let clock = world.clock
+                switch Int.random(in: 0..<9, using: &random) {
+                case 0:
+                    statusVersion[invoice, default: 1] += 1
+                    try await world.record(Self.event("invoice.paid", id, ["invoice_id": invoice, "account_id": account,
+                                                                      "paid_at": Self.iso(clock), "version": statusVersion[invoice]!]))
+                    truth.closed[invoice] = clock
+                case 1:
+                    statusVersion[invoice, default: 1] += 1
+                    try await world.record(Self.event("invoice.voided", id, ["invoice_id": invoice, "account_id": account,
+                                                                        "version": statusVersion[invoice]!]))
+                    truth.closed[invoice] = clock
+                case 2:
+                    let open = truth.disputes[invoice]?.last.map { $0.1 == nil } ?? false
+                    try await world.record(Self.event(open ? "dispute.resolved" : "dispute.opened", id, [
+                        "dispute_id": "d_\(invoice)", "invoice_id": invoice, "account_id": account,
+                    ].merging(open ? ["outcome": "merchant_won"] : [:]) { first, _ in first }))
+                    if open { truth.disputes[invoice]![truth.disputes[invoice]!.count - 1].1 = clock }
+                    else { truth.disputes[invoice, default: []].append((clock, nil)) }
+                    truth.release(invoice, at: clock)
+                case 3:
+                    let promised = LocalDate(daysSinceEpoch: LocalDate(clock, in: zone).daysSinceEpoch + Int.random(in: 0...10, using: &random))
+                    try await world.record(Self.event("collections.promise_recorded", id, [
+                        "invoice_id": invoice, "account_id": account, "promised_date": promised.description,
+                    ]))
+                    truth.promises[invoice, default: []].append((clock, promised))
+                    truth.release(invoice, at: clock)
+                case 4:
+                    consents = Consents(email: random.chance(4, in: 5), sms: random.chance(1, in: 2), inApp: random.chance(1, in: 2))
+                    version += 1
+                    try await world.record(Self.accountEvent(id, account: account, zone: zone, arr: arr, consents: consents,
+                                                             tags: tags, version: version))
+                    truth.consents.append((world.clock, consents))
+                case 7:
+                    // A reply: an implicit dispute, a promise with a date, or STOP by SMS.
+                    let kind = Int.random(in: 0..<3, using: &random)
+                    let promised = LocalDate(daysSinceEpoch: LocalDate(clock, in: zone).daysSinceEpoch + Int.random(in: 1...10, using: &random))
+                    let (text, channel) = [
+                        ("The invoice lists 50 seats but we downgraded to 20 in September.", "email"),
+                        ("Thanks for the reminder, we will pay on \(promised).", "email"),
+                        ("STOP", "sms"),
+                    ][kind]
+                    try await world.record(Self.event("reply.received", id, [
+                        "reply_id": "rp_\(id)", "account_id": account, "invoice_id": invoice, "channel": channel, "text": text,
+                        "received_at": Self.iso(clock),
+                    ]))
+                    switch kind {
+                    case 0: if truth.replyHolds[invoice]?.last.map({ $0.1 != nil }) ?? true { truth.replyHolds[invoice, default: []].append((clock, nil)) }
+                    case 1: truth.promises[invoice, default: []].append((clock, promised))
+                    default: truth.smsStoppedAt = truth.smsStoppedAt ?? clock
+                    }
+                default:
+                    let amount = Int.random(in: 1_000...30_000, using: &random)
+                    let remaining = balances[invoice]! - amount
+                    guard remaining > 0 else { continue }
+                    balances[invoice] = remaining
+                    try await world.record(Self.event("payment.succeeded", id, [
+                        "payment_id": "pay_\(id)", "invoice_id": invoice, "account_id": account, "amount_minor": amount,
+                        "currency": "USD", "succeeded_at": Self.iso(clock),
                     ]))
                 }
+            }
+            truths[account] = truth
+        }
+        // Let every timer run out.
+        try await world.advance(to: world.clock.addingTimeInterval(120 * 86_400))
 
-                // Fifty days of random steps, with an event now and then.
-                let end = start.addingTimeInterval(50 * 86_400)
-                var statusVersion: [String: Int] = [:]
-                while world.clock < end {
-                    try await world.advance(to: world.clock.addingTimeInterval(Double(Int.random(in: 1...30, using: &random)) * 3_600))
-                    guard random.chance(1, in: 4), let invoice = invoices.randomElement(using: &random),
-                          truth.closed[invoice] == nil else { continue }
-                    let id = world.nextID()
-                    let clock = world.clock
-                    switch Int.random(in: 0..<9, using: &random) {
-                    case 0:
-                        statusVersion[invoice, default: 1] += 1
-                        try await world.record(Self.event("invoice.paid", id, ["invoice_id": invoice, "account_id": account,
-                                                                          "paid_at": Self.iso(clock), "version": statusVersion[invoice]!]))
-                        truth.closed[invoice] = clock
-                    case 1:
-                        statusVersion[invoice, default: 1] += 1
-                        try await world.record(Self.event("invoice.voided", id, ["invoice_id": invoice, "account_id": account,
-                                                                            "version": statusVersion[invoice]!]))
-                        truth.closed[invoice] = clock
-                    case 2:
-                        let open = truth.disputes[invoice]?.last.map { $0.1 == nil } ?? false
-                        try await world.record(Self.event(open ? "dispute.resolved" : "dispute.opened", id, [
-                            "dispute_id": "d_\(invoice)", "invoice_id": invoice, "account_id": account,
-                        ].merging(open ? ["outcome": "merchant_won"] : [:]) { first, _ in first }))
-                        if open { truth.disputes[invoice]![truth.disputes[invoice]!.count - 1].1 = clock }
-                        else { truth.disputes[invoice, default: []].append((clock, nil)) }
-                        truth.release(invoice, at: clock)
-                    case 3:
-                        let promised = LocalDate(daysSinceEpoch: LocalDate(clock, in: zone).daysSinceEpoch + Int.random(in: 0...10, using: &random))
-                        try await world.record(Self.event("collections.promise_recorded", id, [
-                            "invoice_id": invoice, "account_id": account, "promised_date": promised.description,
-                        ]))
-                        truth.promises[invoice, default: []].append((clock, promised))
-                        truth.release(invoice, at: clock)
-                    case 4:
-                        consents = Consents(email: random.chance(4, in: 5), sms: random.chance(1, in: 2), inApp: random.chance(1, in: 2))
-                        version += 1
-                        try await world.record(Self.accountEvent(id, account: account, zone: zone, arr: arr, consents: consents,
-                                                                 tags: tags, version: version))
-                        truth.consents.append((world.clock, consents))
-                    case 7:
-                        // A reply: an implicit dispute, a promise with a date, or STOP by SMS.
-                        let kind = Int.random(in: 0..<3, using: &random)
-                        let promised = LocalDate(daysSinceEpoch: LocalDate(clock, in: zone).daysSinceEpoch + Int.random(in: 1...10, using: &random))
-                        let (text, channel) = [
-                            ("The invoice lists 50 seats but we downgraded to 20 in September.", "email"),
-                            ("Thanks for the reminder, we will pay on \(promised).", "email"),
-                            ("STOP", "sms"),
-                        ][kind]
-                        try await world.record(Self.event("reply.received", id, [
-                            "reply_id": "rp_\(id)", "account_id": account, "invoice_id": invoice, "channel": channel, "text": text,
-                            "received_at": Self.iso(clock),
-                        ]))
-                        switch kind {
-                        case 0: if truth.replyHolds[invoice]?.last.map({ $0.1 != nil }) ?? true { truth.replyHolds[invoice, default: []].append((clock, nil)) }
-                        case 1: truth.promises[invoice, default: []].append((clock, promised))
-                        default: truth.smsStoppedAt = truth.smsStoppedAt ?? clock
-                        }
-                    default:
-                        let amount = Int.random(in: 1_000...30_000, using: &random)
-                        let remaining = balances[invoice]! - amount
-                        guard remaining > 0 else { continue }
-                        balances[invoice] = remaining
-                        try await world.record(Self.event("payment.succeeded", id, [
-                            "payment_id": "pay_\(id)", "invoice_id": invoice, "account_id": account, "amount_minor": amount,
-                            "currency": "USD", "succeeded_at": Self.iso(clock),
-                        ]))
-                    }
+        let rows = try await owner.withConnection { connection in
+            try connection.query("""
+                SELECT o.account_id, o.body, o.created_at, c.touch_id
+                  FROM recoup.outbox o JOIN recoup.contact_log c ON c.message_id = o.message_id
+                 WHERE o.message_type = 'message.requested' ORDER BY o.outbox_id
+                """).map { row in
+                (account: try row.decode(String.self, at: 0), body: try row.decode([UInt8].self, at: 1),
+                 at: try row.decode(Date.self, at: 2), touch: try row.decode(String.self, at: 3))
+            }
+        }
+        let leftovers = try await owner.withConnection { connection in
+            try connection.query("""
+                SELECT (SELECT count(*) FROM recoup.timers WHERE fired_at IS NULL AND cancelled_at IS NULL),
+                       (SELECT count(*) FROM recoup.audit_log WHERE kind = 'timer.failed'),
+                       (SELECT count(*) FROM recoup.outbox WHERE message_type = 'message.requested')
+                """).first.map { (try $0.decode(Int.self, at: 0), try $0.decode(Int.self, at: 1), try $0.decode(Int.self, at: 2)) }!
+        }
+        #expect(leftovers.0 == 0, "every stage was carried out, paused to a date that came, or closed")
+        #expect(leftovers.1 == 0, "no timer failed")
+        #expect(leftovers.2 == rows.count, "every message is in the contact log")
+        #expect(rows.count > 40, "the histories sent enough messages to mean something (\(rows.count))")
+
+        var calendar = Calendar(identifier: .gregorian)
+        for (account, messages) in Dictionary(grouping: rows, by: \.account) {
+            let truth = try #require(truths[account])
+            calendar.timeZone = truth.timeZone
+            var perChannelDay: [String: Int] = [:]
+            var touches: [String: Date] = [:]
+            for message in messages {
+                let event = try JSONParser.parse(message.body)
+                let data = try #require(event["data"])
+                let channel = try #require(data["channel"]?.stringValue.flatMap(Channel.init(rawValue:)))
+                let stage = data["stage"]?.stringValue ?? ""
+                let covered = data["invoice_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [data["invoice_id"]?.stringValue].compactMap { $0 }
+                let at = message.at
+                let where_ = "\(account) \(stage) \(channel.rawValue) at \(Self.iso(at))"
+                #expect(truth.consents(at: at).allows(channel), "consent: \(where_)")
+                let hour = calendar.component(.hour, from: at)
+                let weekday = calendar.component(.weekday, from: at)
+                if channel == .sms {
+                    #expect(Self.contact.smsHours.contains(hour) && weekday != 1 && weekday != 7, "SMS hours: \(where_)")
+                } else {
+                    #expect(Self.contact.messageHours.contains(hour), "quiet hours: \(where_)")
                 }
-                truths[account] = truth
-            }
-            // Let every timer run out.
-            try await world.advance(to: world.clock.addingTimeInterval(120 * 86_400))
-
-            let rows = try await owner.withConnection { connection in
-                try connection.query("""
-                    SELECT o.account_id, o.body, o.created_at, c.touch_id
-                      FROM recoup.outbox o JOIN recoup.contact_log c ON c.message_id = o.message_id
-                     WHERE o.message_type = 'message.requested' ORDER BY o.outbox_id
-                    """).map { row in
-                    (account: try row.decode(String.self, at: 0), body: try row.decode([UInt8].self, at: 1),
-                     at: try row.decode(Date.self, at: 2), touch: try row.decode(String.self, at: 3))
-                }
-            }
-            let leftovers = try await owner.withConnection { connection in
-                try connection.query("""
-                    SELECT (SELECT count(*) FROM recoup.timers WHERE fired_at IS NULL AND cancelled_at IS NULL),
-                           (SELECT count(*) FROM recoup.audit_log WHERE kind = 'timer.failed'),
-                           (SELECT count(*) FROM recoup.outbox WHERE message_type = 'message.requested')
-                    """).first.map { (try $0.decode(Int.self, at: 0), try $0.decode(Int.self, at: 1), try $0.decode(Int.self, at: 2)) }!
-            }
-            #expect(leftovers.0 == 0, "every stage was carried out, paused to a date that came, or closed")
-            #expect(leftovers.1 == 0, "no timer failed")
-            #expect(leftovers.2 == rows.count, "every message is in the contact log")
-            #expect(rows.count > 40, "the histories sent enough messages to mean something (\(rows.count))")
-
-            var calendar = Calendar(identifier: .gregorian)
-            for (account, messages) in Dictionary(grouping: rows, by: \.account) {
-                let truth = try #require(truths[account])
-                calendar.timeZone = truth.timeZone
-                var perChannelDay: [String: Int] = [:]
-                var touches: [String: Date] = [:]
-                for message in messages {
-                    let event = try JSONParser.parse(message.body)
-                    let data = try #require(event["data"])
-                    let channel = try #require(data["channel"]?.stringValue.flatMap(Channel.init(rawValue:)))
-                    let stage = data["stage"]?.stringValue ?? ""
-                    let covered = data["invoice_ids"]?.arrayValue?.compactMap(\.stringValue) ?? [data["invoice_id"]?.stringValue].compactMap { $0 }
-                    let at = message.at
-                    let where_ = "\(account) \(stage) \(channel.rawValue) at \(Self.iso(at))"
-                    #expect(truth.consents(at: at).allows(channel), "consent: \(where_)")
-                    let hour = calendar.component(.hour, from: at)
-                    let weekday = calendar.component(.weekday, from: at)
-                    if channel == .sms {
-                        #expect(Self.contact.smsHours.contains(hour) && weekday != 1 && weekday != 7, "SMS hours: \(where_)")
-                    } else {
-                        #expect(Self.contact.messageHours.contains(hour), "quiet hours: \(where_)")
+                let day = "\(channel.rawValue) \(LocalDate(at, in: truth.timeZone))"
+                perChannelDay[day, default: 0] += 1
+                #expect(perChannelDay[day]! <= Self.contact.perChannelPerDay, "one per channel per day: \(where_)")
+                if touches[message.touch] == nil { touches[message.touch] = at }
+                let recent = touches.values.filter { $0 > at.addingTimeInterval(-Self.contact.touchWindow) && $0 <= at }
+                #expect(recent.count <= Self.contact.touchesPerWindow, "touches per window: \(where_)")
+                for invoice in covered {
+                    if let closed = truth.closed[invoice] { #expect(at <= closed, "after the invoice was settled: \(invoice) \(where_)") }
+                    for (opened, resolved) in truth.disputes[invoice] ?? [] {
+                        #expect(!(opened < at && (resolved.map { at < $0 } ?? true)), "during a dispute: \(invoice) \(where_)")
                     }
-                    let day = "\(channel.rawValue) \(LocalDate(at, in: truth.timeZone))"
-                    perChannelDay[day, default: 0] += 1
-                    #expect(perChannelDay[day]! <= Self.contact.perChannelPerDay, "one per channel per day: \(where_)")
-                    if touches[message.touch] == nil { touches[message.touch] = at }
-                    let recent = touches.values.filter { $0 > at.addingTimeInterval(-Self.contact.touchWindow) && $0 <= at }
-                    #expect(recent.count <= Self.contact.touchesPerWindow, "touches per window: \(where_)")
-                    for invoice in covered {
-                        if let closed = truth.closed[invoice] { #expect(at <= closed, "after the invoice was settled: \(invoice) \(where_)") }
-                        for (opened, resolved) in truth.disputes[invoice] ?? [] {
-                            #expect(!(opened < at && (resolved.map { at < $0 } ?? true)), "during a dispute: \(invoice) \(where_)")
-                        }
-                        for (held, released) in truth.replyHolds[invoice] ?? [] {
-                            #expect(!(held < at && (released.map { at < $0 } ?? true)), "during a disputing reply's hold: \(invoice) \(where_)")
-                        }
-                        for (recorded, promised) in truth.promises[invoice] ?? [] where recorded < at && stage != "partial_payment" {
-                            let resume = LocalDate(daysSinceEpoch: promised.daysSinceEpoch + Self.grace)
-                            #expect(LocalDate(at, in: truth.timeZone) >= resume, "during a promise: \(invoice) \(where_)")
-                        }
+                    for (held, released) in truth.replyHolds[invoice] ?? [] {
+                        #expect(!(held < at && (released.map { at < $0 } ?? true)), "during a disputing reply's hold: \(invoice) \(where_)")
+                    }
+                    for (recorded, promised) in truth.promises[invoice] ?? [] where recorded < at && stage != "partial_payment" {
+                        let resume = LocalDate(daysSinceEpoch: promised.daysSinceEpoch + Self.grace)
+                        #expect(LocalDate(at, in: truth.timeZone) >= resume, "during a promise: \(invoice) \(where_)")
                     }
                 }
             }
-            return try await decisions(owner)
+        }
+        return try await decisions(owner)
     }
 }
